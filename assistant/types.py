@@ -1,0 +1,227 @@
+"""Typed objects passed between the pipeline stages.
+
+Every seam of the pipeline (read -> split -> embed/store -> retrieve -> compose -> check) passes
+one of these pydantic models, never a raw dict or a LangChain ``Document``. Their JSON forms are
+the public contracts of ``../shared/CONTRACTS.md`` (sections 2 and 5), so fields are only added,
+never renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BlockKind = Literal["heading", "paragraph", "list_item"]
+StatusState = Literal["not_yet_effective", "in_effect", "vacated", "rescinded", "unknown"]
+Severity = Literal["error", "warning", "info"]
+
+
+class Block(BaseModel):
+    """One structural unit of a read document: a heading, a paragraph or a list item.
+
+    ``start``/``end`` are offsets into the document's canonical text, which is the blocks' texts
+    joined by blank lines. Readers fill ``level`` for headings they can see as headings (Markdown
+    ``#``, DOCX heading styles, HTML ``<h1>``..``<h6>``) and ``bold_lead`` for a bold run-in
+    heading at the start of a paragraph (its length in characters).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    kind: BlockKind = "paragraph"
+    level: int = Field(0, description="Heading level 1-6 when the format marks it; 0 otherwise.")
+    bold_lead: int = Field(0, description="Length of a bold run-in heading at the start, if any.")
+    anchor: str | None = Field(None, description="Anchor given by the source (bundled corpus).")
+    start: int = 0
+    end: int = 0
+
+
+class ParsedDocument(BaseModel):
+    """A document read into canonical text plus the blocks that tile it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: str
+    source: str = Field(description="Where the document was read from (a path).")
+    format: str = Field(description="md, txt, pdf, docx or html.")
+    title: str | None = None
+    text: str = Field(description="Canonical text: the blocks joined by blank lines.")
+    blocks: list[Block]
+
+
+class Passage(BaseModel):
+    """A retrievable unit: an exact span of a document's canonical text, with its section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Derived from doc_id, section, anchor and text.")
+    doc_id: str
+    anchor: str | None = None
+    section: str = Field("", description="Section path such as 'II.B', or a heading when unnumbered.")
+    heading: str = ""
+    section_path: list[str] = Field(default_factory=list, description="Headings from the top down.")
+    text: str
+    start: int
+    end: int
+    order: int = Field(0, description="Position of the passage within its document.")
+    label: str = Field("", description="Human-readable label, e.g. 'Guidelines 2021, II.B, ...'.")
+    keywords: list[str] = Field(default_factory=list, description="Aliases of the passage's anchor (search only).")
+
+
+class StatusEvent(BaseModel):
+    """A dated change in a document's legal status, from the corpus manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    state: StatusState
+    event: str
+    note: str = ""
+    confidence: str = Field("C2", description="Confidence tag carried over from the fact sheet.")
+
+
+class DocumentMeta(BaseModel):
+    """Metadata of one corpus document, read from ``corpus/manifest.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    short_title: str = Field(description="Used in citation labels, e.g. 'Guidelines 2021'.")
+    path: str = Field(description="File of the restatement, relative to the corpus folder.")
+    issuer: str = ""
+    signed: dt.date | None = None
+    effective: dt.date | None = None
+    official_source: str = Field("", description="Address of the official text.")
+    sources: list[str] = Field(default_factory=list, description="Further public sources of the facts.")
+    restatement: bool = True
+    kind: str = "guidelines"
+    description: str = ""
+    status_history: list[StatusEvent] = Field(default_factory=list)
+    anchors: dict[str, str] = Field(default_factory=dict, description="anchor -> human label")
+    aliases: dict[str, list[str]] = Field(
+        default_factory=dict, description="anchor -> plain words for the unit; indexed and embedded, never quoted"
+    )
+
+
+class Status(BaseModel):
+    """A document's legal status on a given date (CONTRACTS section 2, ``status``)."""
+
+    doc_id: str
+    as_of: dt.date
+    state: StatusState
+    note: str = ""
+    since: dt.date | None = None
+
+
+class Citation(BaseModel):
+    """A verified pointer from a claim to an exact span of a document (CONTRACTS section 2)."""
+
+    doc_id: str
+    anchor: str | None = None
+    section: str = ""
+    heading: str = ""
+    quote: str
+    start: int
+    end: int
+    label: str = ""
+    passage_id: str = ""
+
+
+class Retrieved(BaseModel):
+    """One ranked passage that the answer was built from."""
+
+    doc_id: str
+    anchor: str | None = None
+    section: str = ""
+    score: float
+    passage_id: str = ""
+    label: str = ""
+    dense: float | None = Field(None, description="Cosine similarity of the dense retriever.")
+    lexical: float | None = Field(None, description="BM25 score of the lexical retriever.")
+
+
+class Finding(BaseModel):
+    """One problem the checker found; ``anchor`` names the passage the rule encodes."""
+
+    code: str
+    severity: Severity = "error"
+    message: str
+    anchor: str | None = Field(None, description="Provenance: the passage the rule encodes.")
+    path: str | None = Field(None, description="Where in the checked object, e.g. 'citations[2]'.")
+
+
+class CheckReport(BaseModel):
+    """The checker's verdict: passed when no finding has severity 'error'."""
+
+    passed: bool = True
+    findings: list[Finding] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, findings: list[Finding]) -> CheckReport:
+        """Build a report whose ``passed`` follows from the findings."""
+        return cls(passed=not any(f.severity == "error" for f in findings), findings=findings)
+
+
+class Answer(BaseModel):
+    """The answer to a question (CONTRACTS section 2)."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[Retrieved] = Field(default_factory=list)
+    status: Status | None = None
+    check: CheckReport = Field(default_factory=CheckReport)
+    backend: str = "extractive"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+# --- case factor analysis (CONTRACTS section 4) ----------------------------------------------------
+
+PriorityId = Literal["national_security", "public_safety", "border_security"]
+PriorityOutcome = Literal["meets", "does_not_meet", "officer_assessment", "insufficient_facts"]
+FrameworkState = Literal["not_yet_effective", "in_effect", "vacated", "rescinded"]
+
+
+class PriorityFinding(BaseModel):
+    """The analysis of one enforcement priority."""
+
+    id: PriorityId
+    finding: PriorityOutcome
+    reasons: list[str] = Field(default_factory=list, description="Each reason names the fact it rests on.")
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class FactorFinding(BaseModel):
+    """An aggravating or mitigating factor that the case facts trigger."""
+
+    id: str = Field(description="The factor's anchor, e.g. 'mit.age'.")
+    label: str = ""
+    facts: list[str] = Field(default_factory=list, description="The case facts that trigger the factor.")
+    citations: list[Citation] = Field(default_factory=list)
+    note: str = Field("", description="E.g. that the guidelines set no number for this threshold.")
+
+
+class FrameworkStatus(BaseModel):
+    """The guidelines' legal status on the assessment date."""
+
+    doc_id: str
+    status_on_assessed_date: FrameworkState
+    note: str = ""
+    since: dt.date | None = None
+
+
+class FactorAnalysis(BaseModel):
+    """The factor analysis of a case (CONTRACTS section 4). The decision stays the officer's."""
+
+    case_id: str
+    assessed_on: dt.date
+    framework: FrameworkStatus
+    priorities: list[PriorityFinding]
+    aggravating: list[FactorFinding] = Field(default_factory=list)
+    mitigating: list[FactorFinding] = Field(default_factory=list)
+    check: CheckReport = Field(default_factory=CheckReport)
+    thresholds: dict[str, float] = Field(default_factory=dict, description="Thresholds the tool applied (no number in the guidelines).")
