@@ -160,7 +160,8 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
     texts = {d.doc_id: store.read_document(build_dir, d.doc_id).text for d in info.documents}
     metas = {d.doc_id: d.meta for d in info.documents}
     vs = store.vectorstore(settings, build_dir, info.collection, embedder, create=False)
-    got = vs.get(include=["embeddings"])
+    with store.chroma_guard(settings, build_dir / "chroma"):
+        got = vs.get(include=["embeddings"])
     vectors = {pid: vec for pid, vec in zip(got["ids"], got["embeddings"])}
     missing = [p.id for p in passages if p.id not in vectors]
     if missing:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from . import store
 from .corpus import load_manifest, passage_label
-from .errors import ConfigError, DocumentError, IndexCorruptError, IndexMismatchError
+from .errors import ConfigError, DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from .types import DocumentMeta, ParsedDocument, Passage
 
 if TYPE_CHECKING:
@@ -285,17 +285,17 @@ def _previous_build(
         if not rebuild:
             raise
         return None, None
-    except store.IndexMissingError:
+    except IndexMissingError:
         return None, None
     return build_dir, info
 
 
 def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo) -> dict[str, list[float]]:
     """text hash -> vector of the previous build, to avoid embedding unchanged text again."""
-    client = store.chroma_client(settings, build_dir)
     try:
+        client = store.chroma_client(settings, build_dir)
         got = client.get_collection(info.collection).get(include=["embeddings", "metadatas"])
-    except Exception as exc:  # noqa: BLE001 - a broken previous build only costs re-embedding
+    except (*store.chroma_errors(), IndexCorruptError) as exc:  # a broken previous build only costs re-embedding
         print(f"note: vectors of the previous build could not be reused ({exc}); embedding all passages", file=sys.stderr)
         return {}
     from .embed import text_hash

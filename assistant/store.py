@@ -140,21 +140,41 @@ def collection_name(settings: Settings, build_id: str) -> str:
     return f"{settings.store.collection_prefix}-{build_id}"
 
 
+def chroma_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean a Chroma store is unreachable, missing or damaged."""
+    from chromadb.errors import ChromaError
+
+    return (ChromaError, sqlite3.DatabaseError, ValueError, RuntimeError, OSError)
+
+
+@contextlib.contextmanager
+def chroma_guard(settings: Settings, where: object) -> Iterator[None]:
+    """Turn Chroma failures into one clear IndexCorruptError that says what to do."""
+    try:
+        yield
+    except chroma_errors() as exc:
+        if settings.store.chroma_host:
+            raise IndexCorruptError(
+                f"the Chroma server at {settings.store.chroma_host}:{settings.store.chroma_port} failed or cannot be "
+                f"reached ({exc}); start it (chroma run --host ... --port ...) or unset GUIDANCE_STORE__CHROMA_HOST"
+            ) from None
+        raise IndexCorruptError(
+            f"the Chroma store at {where} cannot be read ({exc}); run `guidance ingest --rebuild`"
+        ) from None
+
+
 def chroma_client(settings: Settings, build_dir: Path) -> Any:
     """A Chroma client: persistent in the build folder, or HTTP when a server is configured."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
+    with chroma_guard(settings, build_dir / "chroma"):
         if settings.store.chroma_host:
             return chromadb.HttpClient(
                 host=settings.store.chroma_host, port=settings.store.chroma_port, settings=chroma_settings
             )
         return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
-    except (sqlite3.DatabaseError, ValueError, RuntimeError, OSError) as exc:
-        where = f"{settings.store.chroma_host}:{settings.store.chroma_port}" if settings.store.chroma_host else build_dir
-        raise IndexCorruptError(f"cannot open the Chroma store at {where}: {exc}") from None
 
 
 def vectorstore(settings: Settings, build_dir: Path, name: str, embedder: Embeddings, create: bool) -> Any:
@@ -162,7 +182,7 @@ def vectorstore(settings: Settings, build_dir: Path, name: str, embedder: Embedd
     from langchain_chroma import Chroma
 
     client = chroma_client(settings, build_dir)
-    try:
+    with chroma_guard(settings, f"{build_dir / 'chroma'} (collection {name})"):
         return Chroma(
             collection_name=name,
             embedding_function=embedder,
@@ -170,12 +190,6 @@ def vectorstore(settings: Settings, build_dir: Path, name: str, embedder: Embedd
             collection_metadata={"hnsw:space": "cosine", "embedding_model": getattr(embedder, "model_id", "")} if create else None,
             create_collection_if_not_exists=create,
         )
-    except Exception as exc:  # chromadb raises a variety of types for a missing or broken collection
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise IndexCorruptError(
-            f"cannot open the Chroma collection {name}: {exc}; run `guidance ingest --rebuild`"
-        ) from None
 
 
 def write_json_atomic(path: Path, data: object) -> None:
@@ -202,7 +216,7 @@ def prune(settings: Settings, root: Path, keep: set[str]) -> None:
         if build.name in keep:
             continue
         if settings.store.chroma_host:
-            with contextlib.suppress(Exception):  # best effort: a collection may never have been made
+            with contextlib.suppress(*chroma_errors(), IndexCorruptError):  # it may never have been made
                 chroma_client(settings, build).delete_collection(collection_name(settings, build.name))
         shutil.rmtree(build, ignore_errors=True)
 

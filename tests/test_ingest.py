@@ -187,3 +187,15 @@ def test_ingest_of_a_folder_reports_counts(fresh, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert re.search(r"Indexed \d+ passages from 3 documents", result.output)
 
+
+
+def test_a_corrupt_chroma_store_is_a_clear_error_and_rebuild_recovers(fresh):
+    settings, first = fresh
+    sqlite = settings.paths.index_dir / store.BUILDS / first.build_id / "chroma" / "chroma.sqlite3"
+    sqlite.write_bytes(b"this is not a database" * 100)
+    result = _cli(settings, "ask", "Does age matter?")
+    assert result.exit_code == 2
+    assert "cannot be read" in result.stderr and "guidance ingest --rebuild" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _cli(settings, "ingest", "--rebuild").exit_code == 0
+    assert _cli(settings, "ask", "Does age matter?").exit_code == 0
