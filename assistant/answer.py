@@ -23,6 +23,7 @@ from .corpus import GUIDELINES_ID, load_manifest, status_on
 from .errors import ConfigError, InputError
 from .index import tokenize
 from .retrieve import Filters, ScoredPassage, search
+from .splitter import sentence_spans
 from .types import Answer, Citation, Passage, Status
 
 if TYPE_CHECKING:
@@ -70,11 +71,6 @@ def list_group(question: str) -> ListGroup | None:
 
 # --- sentences ------------------------------------------------------------------------------------
 
-_ABBREV = re.compile(
-    r"(?:\b(?:U\.S|U\.S\.C|No|Nos|Dr|Mr|Ms|Mrs|Sec|Gen|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|Inc|Co|Corp|"
-    r"Ct|Cir|Supp|App|Fed|Reg|e\.g|i\.e|etc|cf|v|vs|al|F|S|D|L|E|W|N)\.|\b[A-Z]\.)$"
-)
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
 _LIST_MARKER = re.compile(r"^\s*(?:\d+|[a-z]|[ivx]+)[.)]\s+|^\s*\((?:\d+|[a-z]|[ivx]+)\)\s+|^\s*[-*•]\s+")
 
 
@@ -90,18 +86,7 @@ def sentences(passage: Passage) -> list[tuple[int, int]]:
         begin += len(lead)
         while begin < len(text) and text[begin].isspace():
             begin += 1
-    spans: list[tuple[int, int]] = []
-    start = begin
-    for m in _BOUNDARY.finditer(text, begin):
-        end = m.start()  # just after the sentence's final punctuation
-        if _ABBREV.search(text[max(start, end - 12) : end]):
-            continue
-        while end < len(text) and text[end] in "\"”’)":
-            end += 1
-        spans.append((start, end))
-        start = m.end()
-    if start < len(text.rstrip()):
-        spans.append((start, len(text.rstrip())))
+    spans = sentence_spans(text, begin)
     return [(passage.start + s, passage.start + e) for s, e in spans if e > s]
 
 

@@ -282,6 +282,21 @@ def _cut(text: str, start: int, lowest: int, highest: int) -> tuple[int, int]:
     return highest, highest
 
 
+def sentence_spans(text: str, begin: int = 0) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text[begin:]`` (closing quotes stay with their sentence)."""
+    spans: list[tuple[int, int]] = []
+    start = begin
+    for match in _SENTENCE_END.finditer(text, begin):
+        if _abbreviation(text[start : match.start(1)]):
+            continue
+        spans.append((start, match.start(1)))
+        start = match.end(1)
+    end = len(text.rstrip())
+    if start < end:
+        spans.append((start, end))
+    return spans
+
+
 def _abbreviation(before: str) -> bool:
     """Whether the period that ends ``before`` closes an abbreviation ("U.S.", "e.g.", "No.")."""
     token = before.split()[-1] if before.split() else ""
