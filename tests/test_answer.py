@@ -159,3 +159,20 @@ def test_filters_restrict_retrieval(corpus_index, corpus_settings):
     results = search(corpus_index, "age", corpus_settings.retrieval, filters=Filters(anchors=["mit.*"]))
     assert results and all(r.passage.anchor.startswith("mit.") for r in results)
     assert results[0].passage.anchor == "mit.age"
+
+
+def test_hybrid_retriever_is_a_langchain_retriever_with_filters(corpus_index, corpus_settings):
+    from langchain_core.retrievers import BaseRetriever
+
+    from assistant.retrieve import HybridRetriever
+
+    retriever = HybridRetriever(index=corpus_index, settings=corpus_settings.retrieval, k=3)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("Is it aggravating to threaten someone with a gun?")
+    assert len(docs) == 3 and docs[0].metadata["anchor"] == "agg.weapon"
+    text = corpus_index.texts[docs[0].metadata["doc_id"]]
+    assert text[docs[0].metadata["start"] : docs[0].metadata["end"]] == docs[0].page_content
+    only_history = HybridRetriever(
+        index=corpus_index, settings=corpus_settings.retrieval, filters=Filters(doc_ids=["guidelines-status-history"])
+    ).invoke("When were the guidelines vacated?")
+    assert only_history and {d.metadata["doc_id"] for d in only_history} == {"guidelines-status-history"}
