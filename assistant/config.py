@@ -70,8 +70,8 @@ class RetrievalSettings(BaseModel):
 
     k: int = Field(5, ge=1, le=50, description="Passages returned to the composer.")
     candidates: int = Field(20, ge=1, description="Passages each retriever proposes before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant (small: agreement at the top counts most).")
+    dense_weight: float = Field(0.5, ge=0, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
 
 
@@ -79,7 +79,7 @@ class AnswerSettings(BaseModel):
     """The deterministic composer."""
 
     refusal_threshold: float = Field(
-        0.325,
+        0.34,
         description="Minimum relevance (see assistant.answer.relevance) of the best passage for the "
         "question to be answered; below it the answer is a refusal. Calibrated on the dev set by "
         "bench/calibrate_refusal.py.",
