@@ -175,7 +175,8 @@ def ingest(
         if previous is not None and previous_dir is not None and not rebuild:
             old = [(p.id, embed_text(p)) for p in store.read_passages(previous_dir)]
             same_decoys = store.read_phrases(previous_dir, "decoys").texts == _decoy_topics(settings)
-            if old == [(p.id, embed_text(p)) for p in passages] and same_decoys:
+            same_store = previous.store == store.store_kind(settings)
+            if old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store:
                 return IngestReport(
                     index_dir=str(root), build_id=previous.build_id, changed=False,
                     documents=[d.doc_id for d, _, _ in per_doc], passages=len(passages), embedded=0,
@@ -217,7 +218,7 @@ def ingest(
             created=dt.datetime.now(dt.timezone.utc),
             embedding_model=embedder.model_id,
             chunker_version=CHUNKER_VERSION,
-            store="server" if settings.store.chroma_host else "persistent",
+            store=store.store_kind(settings),
             collection=name,
             documents=[
                 store.IndexedDocument(
@@ -273,7 +274,7 @@ def _previous_build(
 ) -> tuple[Path | None, store.BuildInfo | None]:
     """The current build, if any and usable; with ``rebuild`` a broken one is simply ignored."""
     try:
-        build_dir, info = store.open_current(settings, model_id, chunker_version)
+        build_dir, info = store.open_current(settings, model_id, chunker_version, check_store=False)  # a move is an ingest
     except IndexMismatchError:
         if not rebuild:
             raise
@@ -293,7 +294,7 @@ def _previous_build(
 def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo) -> dict[str, list[float]]:
     """text hash -> vector of the previous build, to avoid embedding unchanged text again."""
     try:
-        client = store.chroma_client(settings, build_dir)
+        client = store.chroma_client(settings, build_dir, info.store)  # where that build's vectors are
         got = client.get_collection(info.collection).get(include=["embeddings", "metadatas"])
     except (*store.chroma_errors(), IndexCorruptError) as exc:  # a broken previous build only costs re-embedding
         print(f"note: vectors of the previous build could not be reused ({exc}); embedding all passages", file=sys.stderr)

@@ -601,7 +601,7 @@ def _read_docx(path: Path) -> tuple[str | None, list[_Draft]]:
         document = docx.Document(str(path))
         drafts = _docx_drafts(document)
         core_title = document.core_properties.title
-    except (OpcError, PythonDocxError, zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as exc:
+    except (OpcError, PythonDocxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, etree.LxmlError) as exc:
         raise DocumentError(
             f"{path} is not a readable Word document ({type(exc).__name__}); open it in Word and save it again as .docx."
         ) from None

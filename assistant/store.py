@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,25 +164,34 @@ def chroma_guard(settings: Settings, where: object) -> Iterator[None]:
         ) from None
 
 
-def chroma_client(settings: Settings, build_dir: Path) -> Any:
-    """A Chroma client: persistent in the build folder, or HTTP when a server is configured."""
+_CLIENT_LOCK = threading.Lock()
+
+
+def store_kind(settings: Settings) -> str:
+    """Where these settings keep vectors: 'server' (a Chroma server) or 'persistent' (Chroma on disk)."""
+    return "server" if settings.store.chroma_host else "persistent"
+
+
+def chroma_client(settings: Settings, build_dir: Path, kind: str | None = None) -> Any:
+    """A Chroma client for a build whose vectors are in ``kind`` (default: where the settings say)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    with chroma_guard(settings, build_dir / "chroma"):
-        if settings.store.chroma_host:
+    # Chroma's client registry is not safe when two threads open the same folder at once.
+    with _CLIENT_LOCK, chroma_guard(settings, build_dir / "chroma"):
+        if (kind or store_kind(settings)) == "server":
             return chromadb.HttpClient(
                 host=settings.store.chroma_host, port=settings.store.chroma_port, settings=chroma_settings
             )
         return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
 
 
-def vectorstore(settings: Settings, build_dir: Path, name: str, embedder: Embeddings, create: bool) -> Any:
+def vectorstore(settings: Settings, build_dir: Path, name: str, embedder: Embeddings, create: bool, kind: str | None = None) -> Any:
     """The build's collection as a ``langchain_chroma.Chroma`` that uses our embedder."""
     from langchain_chroma import Chroma
 
-    client = chroma_client(settings, build_dir)
+    client = chroma_client(settings, build_dir, kind)
     with chroma_guard(settings, f"{build_dir / 'chroma'} (collection {name})"):
         return Chroma(
             collection_name=name,
@@ -270,8 +280,8 @@ def read_document(build_dir: Path, doc_id: str) -> ParsedDocument:
         raise IndexCorruptError(f"document {doc_id} of {build_dir} is unreadable; run `guidance ingest --rebuild`") from None
 
 
-def open_current(settings: Settings, model_id: str, chunker_version: str) -> tuple[Path, BuildInfo]:
-    """The current build's folder and info, refusing one made by another model or chunker."""
+def open_current(settings: Settings, model_id: str, chunker_version: str, check_store: bool = True) -> tuple[Path, BuildInfo]:
+    """The current build's folder and info, refusing one made by another model or chunker, or kept in another store."""
     root = index_dir(settings)
     build_id = current_build_id(root)
     if build_id is None:
@@ -283,5 +293,13 @@ def open_current(settings: Settings, model_id: str, chunker_version: str) -> tup
             f"the index at {root} was built with embedding model {info.embedding_model} and chunker "
             f"v{info.chunker_version}, but this assistant uses {model_id} and chunker v{chunker_version}; "
             "run `guidance ingest --rebuild`"
+        )
+    if check_store and info.store != store_kind(settings):
+        where = {"server": "on a Chroma server", "persistent": "in a Chroma store on disk"}
+        how = "its vectors are copied, nothing is embedded again" if info.store == "persistent" else "its passages are embedded again"
+        raise IndexMismatchError(
+            f"the index at {root} keeps its vectors {where.get(info.store, info.store)}, but the settings say "
+            f"{where[store_kind(settings)]} (GUIDANCE_STORE__CHROMA_HOST); run `guidance ingest` to move it there "
+            f"({how}), or change the setting back"
         )
     return build_dir, info
