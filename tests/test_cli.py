@@ -118,7 +118,9 @@ def test_every_command_and_option_has_help_and_is_in_the_readme():
 def test_readme_test_command_is_what_ci_runs():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    command = ci.split("# --- the README's test command, verbatim ---\n", 1)[1].strip()
+    command = ci.split("# --- the README's test command, verbatim ---\n", 1)[1]
+    command = command.split("# --- end of the README's test command ---", 1)[0].strip()
+    assert command and "\n" not in command
     assert command in readme
 
 
