@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .index import PassageSet
 
 MEMO_SUFFIXES = (".md", ".docx", ".pdf")
+Narrative = list[tuple[str, Citation]]  # verified model-drafted sentences, each with its citation
 
 FINDING_TEXT = {
     "meets": "MEETS the priority",
@@ -105,8 +106,14 @@ class _Refs:
         return ", ".join(f"[{self.ref(c)}] {c.label or c.anchor or c.doc_id}" for c in citations) or "(no citation)"
 
 
-def memo_blocks(analysis: FactorAnalysis, case: Case | None = None, source: PassageSet | None = None) -> list[Block]:
-    """The memo as blocks; ``source`` provides the civil-rights and no-private-right citations."""
+def memo_blocks(
+    analysis: FactorAnalysis, case: Case | None = None, source: PassageSet | None = None, narrative: Narrative | None = None
+) -> list[Block]:
+    """The memo as blocks; ``source`` provides the civil-rights and no-private-right citations.
+
+    ``narrative``: verified sentences a language model drafted (``generate.draft_narrative``), shown
+    in their own section; None leaves the section out.
+    """
     from .answer import cite_anchor
 
     source = source if source is not None else _bundled_source()
@@ -135,6 +142,8 @@ def memo_blocks(analysis: FactorAnalysis, case: Case | None = None, source: Pass
     ]
     blocks += _totality(analysis)
     blocks += _thresholds(analysis)
+    if narrative is not None:
+        blocks += _narrative(narrative, refs)
     no_right_ref = refs.ref(no_right)  # cited by the disclaimer below
     blocks.append(_h("8. Citations"))
     blocks.append(_bullets([
@@ -292,6 +301,20 @@ def _thresholds(analysis: FactorAnalysis) -> list[Block]:
     ]
 
 
+def _narrative(sentences: Narrative, refs: _Refs) -> list[Block]:
+    head = _h("Narrative summary (drafted by a language model)")
+    if not sentences:
+        return [head, _p("No sentence of the language model's draft passed verification, so there is no narrative. "
+                         "The analysis above is complete without it.")]
+    return [
+        head,
+        _p("Drafted by a language model from the analysis above, which it received read-only and could not change. "
+           "Each sentence was checked against the exact passage it cites and sentences that failed were left out. "
+           "The findings and factors are those of sections 2 to 4."),
+        _p(" ".join(f"{text} [{refs.ref(citation)}]" for text, citation in sentences)),
+    ]
+
+
 def _check_section(analysis: FactorAnalysis) -> list[Block]:
     report = analysis.check
     errors = sum(f.severity == "error" for f in report.findings)
@@ -310,10 +333,12 @@ def _check_section(analysis: FactorAnalysis) -> list[Block]:
 # --- writers --------------------------------------------------------------------------------------
 
 
-def render_markdown(analysis: FactorAnalysis, case: Case | None = None, source: PassageSet | None = None) -> str:
+def render_markdown(
+    analysis: FactorAnalysis, case: Case | None = None, source: PassageSet | None = None, narrative: Narrative | None = None
+) -> str:
     """The memo as Markdown."""
     out: list[str] = []
-    for b in memo_blocks(analysis, case, source):
+    for b in memo_blocks(analysis, case, source, narrative):
         if b.kind == "title":
             out.append(f"# {b.text}")
         elif b.kind == "heading":
@@ -336,7 +361,10 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def write_memo(analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None) -> Path:
+def write_memo(
+    analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None,
+    narrative: Narrative | None = None,
+) -> Path:
     """Write the memo in the format of the path's suffix (.md, .docx or .pdf)."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -345,31 +373,40 @@ def write_memo(analysis: FactorAnalysis, case: Case | None, path: Path | str, so
     if not path.parent.is_dir():
         raise InputError(f"cannot write {path}: the folder {path.parent} does not exist")
     if suffix == ".md":
-        write_markdown(analysis, case, path, source)
+        write_markdown(analysis, case, path, source, narrative)
     elif suffix == ".docx":
-        write_docx(analysis, case, path, source)
+        write_docx(analysis, case, path, source, narrative)
     else:
-        write_pdf(analysis, case, path, source)
+        write_pdf(analysis, case, path, source, narrative)
     return path
 
 
-def write_markdown(analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None) -> None:
+def write_markdown(
+    analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None,
+    narrative: Narrative | None = None,
+) -> None:
     """Write the Markdown memo."""
-    _atomic_write(Path(path), render_markdown(analysis, case, source).encode("utf-8"))
+    _atomic_write(Path(path), render_markdown(analysis, case, source, narrative).encode("utf-8"))
 
 
-def write_docx(analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None) -> None:
+def write_docx(
+    analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None,
+    narrative: Narrative | None = None,
+) -> None:
     """Write the memo as a Word document with real heading styles and tables."""
     from .memo_docx import render_docx
 
-    _atomic_write(Path(path), render_docx(memo_blocks(analysis, case, source)))
+    _atomic_write(Path(path), render_docx(memo_blocks(analysis, case, source, narrative)))
 
 
-def write_pdf(analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None) -> None:
+def write_pdf(
+    analysis: FactorAnalysis, case: Case | None, path: Path | str, source: PassageSet | None = None,
+    narrative: Narrative | None = None,
+) -> None:
     """Write the memo as a PDF with wrapped tables and page numbers."""
     from .memo_pdf import render_pdf
 
-    _atomic_write(Path(path), render_pdf(memo_blocks(analysis, case, source), title=f"Factor analysis memo {analysis.case_id}"))
+    _atomic_write(Path(path), render_pdf(memo_blocks(analysis, case, source, narrative), title=f"Factor analysis memo {analysis.case_id}"))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
