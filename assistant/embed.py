@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,9 +130,17 @@ class ReusingEmbeddings(Embeddings):
         return self.embedder.embed_query(text)
 
 
-@lru_cache(maxsize=4)
+_LOAD_LOCK = threading.Lock()
+
+
 def _load_model(path: str):
-    """Load a sentence-transformers model once per process, offline."""
+    """Load a sentence-transformers model once per process, offline (one thread loads; others wait)."""
+    with _LOAD_LOCK:
+        return _load_model_once(path)
+
+
+@lru_cache(maxsize=4)
+def _load_model_once(path: str):
     for key, value in _OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
     try:

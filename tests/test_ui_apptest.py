@@ -1,0 +1,349 @@
+"""The app's pages driven by Streamlit's AppTest, asserting on what a person sees.
+
+The app reads its settings from the environment, like ``guidance ui``: each test points
+``GUIDANCE_PATHS__DATA_DIR`` at a copy of the session's index of the bundled corpus (real Chroma,
+the real model), so nothing here writes to the shared index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.importorskip("streamlit")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "ui" / "app.py"
+HX001 = REPO / "evals" / "cases" / "hx-001.yaml"
+TIMEOUT = 120  # the first question of the test session loads the model
+
+
+@pytest.fixture(scope="module")
+def ui_data_dir(corpus_settings, tmp_path_factory) -> Path:
+    """A copy of the session index for this module (feedback and run logs are written to it)."""
+    target = tmp_path_factory.mktemp("ui-data") / "data"
+    shutil.copytree(corpus_settings.paths.data_dir, target)
+    return target
+
+
+@pytest.fixture
+def app_env(monkeypatch, ui_data_dir) -> Path:
+    monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(ui_data_dir))
+    return ui_data_dir
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """Read what a download button serves: AppTest keeps media in a store made per run; record them."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    stores: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+
+    def content(button) -> bytes:
+        name = button.proto.url.rsplit("/", 1)[-1]
+        return stores[-1].get_file(name).content
+
+    return content
+
+
+def new_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+# --- Ask ---------------------------------------------------------------------------------------------
+
+
+def test_ask_shows_numbered_citation_with_label_and_highlighted_quote(app_env, corpus_index):
+    at = ask(new_app(), "Does the person's age matter?")
+    quote = "Advanced or tender age is a mitigating factor"
+    assert any(quote in m and "**[1]**" in m for m in texts(at.markdown)), texts(at.markdown)
+
+    labels = [e.label for e in at.expander]
+    assert "[1] Guidelines 2021, II.B, mitigating factor: advanced or tender age" in labels
+    marker = at.expander[labels.index("[1] Guidelines 2021, II.B, mitigating factor: advanced or tender age")]
+    shown = " ".join(texts(marker.markdown))
+    answer = at.session_state["ask_history"][0]["answer"]
+    c = answer.citations[0]
+    assert c.quote == corpus_index.texts[c.doc_id][c.start : c.end]
+    assert f">{c.quote}</mark>" in shown  # the quoted words, highlighted inside their passage
+    assert "(dhs-2021-guidelines, characters" in " ".join(texts(marker.caption))
+
+
+def test_ask_refusal_is_plainly_marked_with_closest_passages(app_env):
+    from assistant.check import REFUSAL
+
+    at = ask(new_app(), "How do I renew DACA?")
+    assert any("Not addressed by the guidelines" in w for w in texts(at.warning))
+    assert any(m.startswith(REFUSAL) for m in texts(at.markdown))
+    answer = at.session_state["ask_history"][0]["answer"]
+    assert answer.refused and not answer.citations
+    closest = [r.label for r in answer.retrieved[:3]]
+    assert closest and all(label in [e.label for e in at.expander] for label in closest)
+    assert not any(e.label.startswith("[1]") for e in at.expander)  # no citation marker on a refusal
+
+
+def test_status_banner_follows_the_picked_date(app_env):
+    at = new_app()
+    today_banner = texts(at.warning) + texts(at.success)
+    assert any(f"on {dt.date.today().isoformat()}" in b for b in today_banner)
+
+    at.date_input(key="ask_as_of").set_value(dt.date(2022, 3, 1)).run()
+    assert any("on 2022-03-01: **IN EFFECT**" in s for s in texts(at.success))
+    at.date_input(key="ask_as_of").set_value(dt.date(2022, 7, 1)).run()
+    assert any("on 2022-07-01: **VACATED**" in w for w in texts(at.warning))
+
+    ask(at, "Is being a crime victim considered?")
+    assert any("on 2022-07-01: **VACATED**" in c for c in texts(at.caption))  # the answer states it too
+
+
+def test_copy_download_and_feedback_of_an_answer(app_env, media):
+    from assistant.feedback import recent_feedback
+
+    at = ask(new_app(), "Which characteristics must never be a factor?")
+    answer = at.session_state["ask_history"][0]["answer"]
+    assert not answer.refused
+
+    copied = at.code[0].value
+    assert copied.startswith(answer.answer) and "Sources:" in copied and answer.citations[0].label in copied
+    served = json.loads(media(at.download_button(key="ask_dl_0")))
+    assert served["question"] == answer.question and served["citations"][0]["quote"] == answer.citations[0].quote
+
+    at.feedback(key="ask_fb_0").set_value(1).run()
+    mark = recent_feedback(app_env)[0]
+    assert mark.helpful is True and mark.question == answer.question
+    assert mark.cited == [f"{c.doc_id}:{c.start}-{c.end}" for c in answer.citations]
+    at.feedback(key="ask_fb_0").set_value(0).run()
+    assert recent_feedback(app_env)[0].helpful is False
+
+
+def test_two_sessions_never_share_chat_history(app_env):
+    first = ask(new_app(), "Does the person's age matter?")
+    second = new_app()
+    assert not second.chat_message and not second.session_state["ask_history"]
+    ask(second, "How do I renew DACA?")
+    assert [t["answer"].question for t in first.session_state["ask_history"]] == ["Does the person's age matter?"]
+    assert [t["answer"].question for t in second.session_state["ask_history"]] == ["How do I renew DACA?"]
+    first.run()
+    assert "How do I renew DACA?" not in " ".join(texts(first.markdown))
+
+    from assistant import runlog
+
+    sessions = {r["subject"]: r["session"] for r in runlog.select(app_env, kinds=["ask"], limit=2)}
+    assert sessions["Does the person's age matter?"] != sessions["How do I renew DACA?"]
+    assert all(s.startswith("ui:") for s in sessions.values())  # each person's asks carry their own session id
+
+
+# --- Case memo ------------------------------------------------------------------------------------------
+
+
+def frame(at: AppTest, column: str):
+    found = [d.value for d in [*at.table, *at.dataframe] if column in d.value.columns]
+    assert found, f"no table with a column {column!r}"
+    return found
+
+
+def upload_case(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.file_uploader(key="memo_upload").upload(name, content, "application/yaml").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_memo_from_uploaded_case_shows_findings_tables_and_check(app_env):
+    at = upload_case(new_app("views/memo.py"), "hx-001.yaml", HX001.read_bytes())
+    assert "Findings for case HX-001" in texts(at.header)
+    assert at.text_input(key="cf_case_id").value == "HX-001" and at.number_input(key="cf_age").value == 72
+
+    priorities = frame(at, "Priority")[0].set_index("Priority")
+    assert priorities.loc["Threat to public safety", "Finding"].startswith("OFFICER'S ASSESSMENT")
+    assert priorities.loc["Threat to border security", "Finding"] == "DOES NOT MEET the priority"
+    assert "Guidelines 2021" in priorities.loc["Threat to public safety", "Citations"]
+    factors = {row["Factor"].rsplit("(", 1)[-1].rstrip(")") for f in frame(at, "Factor") for _, row in f.iterrows()}
+    assert {"mit.age", "mit.lengthy_presence", "agg.offense_gravity"} <= factors
+    assert any("Check: PASSED" in s for s in texts(at.success))
+    assert any("on the assessment date 2022-03-01: **IN EFFECT**" in s for s in texts(at.success))
+    assert any(e.label.startswith("[1] Guidelines 2021") for e in at.expander)
+
+
+def test_memo_edits_rerun_the_analysis(app_env):
+    at = upload_case(new_app("views/memo.py"), "hx-001.yaml", HX001.read_bytes())
+    factors = " ".join(" ".join(f["Factor"]) for f in frame(at, "Factor"))
+    assert "(mit.age)" in factors
+
+    at.number_input(key="cf_age").set_value(40).run()
+    factors = " ".join(" ".join(f["Factor"]) for f in frame(at, "Factor"))
+    assert "(mit.age)" not in factors and "(mit.lengthy_presence)" in factors
+    assert at.session_state["memo_result"][2].mitigating[0].id != "mit.age"
+
+
+def test_memo_validation_messages_name_the_field(app_env):
+    from assistant.case import CaseError, parse_case
+
+    bad = yaml.safe_load(HX001.read_text())
+    bad["criminal_history"][0]["weapon"] = "knife"
+    at = upload_case(new_app("views/memo.py"), "bad.yaml", yaml.safe_dump(bad).encode())
+    shown = texts(at.error)
+    assert any(e.startswith("case file bad.yaml: criminal_history[0].weapon: must be one of none, firearm, dangerous_weapon")
+               for e in shown), shown
+    assert not at.download_button  # nothing is written from a bad case
+
+    at = upload_case(new_app("views/memo.py"), "hx-001.yaml", HX001.read_bytes())
+    at.date_input(key="cf_appr_date").set_value(dt.date(1990, 1, 1)).run()
+    data = {**yaml.safe_load(HX001.read_text())}
+    data["apprehension"] = {**data["apprehension"], "date": dt.date(1990, 1, 1)}
+    with pytest.raises(CaseError) as expected:
+        parse_case(data, "case form")
+    assert str(expected.value) in texts(at.error)  # the form shows parse_case's own message
+    assert "apprehension.date: 1990-01-01 is before entry.date 1992-05-01" in str(expected.value)
+    assert not at.download_button
+
+
+def test_memo_downloads_markdown_word_pdf_and_json(app_env, media):
+    import docx
+
+    at = upload_case(new_app("views/memo.py"), "hx-001.yaml", HX001.read_bytes())
+    buttons = {b.label: b for b in at.download_button}
+    assert set(buttons) == {"Markdown", "Word", "PDF", "JSON"}
+
+    markdown = media(buttons["Markdown"]).decode()
+    assert markdown.startswith("# Factor analysis memo: case HX-001")
+    word = docx.Document(io.BytesIO(media(buttons["Word"])))
+    assert any("HX-001" in p.text for p in word.paragraphs)
+    assert media(buttons["PDF"]).startswith(b"%PDF")
+    analysis = json.loads(media(buttons["JSON"]))
+    buttons["Word"].click().run()  # a download is recorded in the audit log
+    from assistant import runlog
+
+    memo = runlog.select(app_env, kinds=["memo"], limit=1)[0]
+    assert memo["subject"] == "HX-001" and memo["session"].startswith("ui:")
+    assert analysis["case_id"] == "HX-001"
+    assert {p["id"]: p["finding"] for p in analysis["priorities"]}["public_safety"] == "officer_assessment"
+
+
+def test_memo_form_state_is_per_session(app_env):
+    first = upload_case(new_app("views/memo.py"), "hx-001.yaml", HX001.read_bytes())
+    second = new_app("views/memo.py")
+    assert second.text_input(key="cf_case_id").value == ""
+    assert not second.header and any("Enter a case id" in i for i in texts(second.info))
+    assert first.text_input(key="cf_case_id").value == "HX-001"
+
+
+# --- Corpus ---------------------------------------------------------------------------------------------
+
+
+def test_corpus_lists_documents_status_history_and_passages_by_anchor(app_env):
+    at = new_app("views/corpus.py")
+    documents = frame(at, "Origin")[0].set_index("Document")
+    assert documents.loc["dhs-2021-guidelines", "Origin"] == "bundled"
+    history = frame(at, "Confidence")[0]
+    rows = {(r["Date"], r["Status"]) for _, r in history.iterrows()}
+    assert ("2021-11-29", "IN EFFECT") in rows and any(s == "VACATED" for _, s in rows)
+
+    at.selectbox(key="corpus_anchor").set_value("mit.age").run()
+    labels = [e.label for e in at.expander]
+    assert labels == ["Guidelines 2021, II.B, mitigating factor: advanced or tender age"]
+    assert "Advanced or tender age is a mitigating factor" in " ".join(texts(at.expander[0].markdown))
+
+
+def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(corpus_settings.paths.data_dir, data)
+    monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(data))
+    at = new_app("views/corpus.py")
+    note = b"# Field office note\n\n## I. Closures\n\nThe field office closes on days of heavy snow. Staff then work from home.\n"
+    at.file_uploader(key="corpus_upload").upload("field-note.md", note, "text/markdown").run()
+    at.button(key="corpus_ingest").click().run()
+    assert not at.exception and not at.error, texts(at.error)
+    documents = frame(at, "Origin")[0].set_index("Document")
+    assert documents.loc["field-note", "Origin"] == "ingested"
+    assert any("field-note" in s for s in texts(at.success))
+    assert (data / "uploads" / "field-note.md").read_bytes() == note
+
+
+# --- Evaluations ----------------------------------------------------------------------------------------
+
+SMALL_SET = b"""name: ui-small
+items:
+  - id: q-daca
+    question: How do I renew DACA?
+    kind: out_of_scope
+    expect: {refused: true}
+  - id: q-age-wrong
+    question: Does the person's age matter?
+    expect: {refused: true}
+"""
+
+
+def test_evaluations_run_sets_filter_failures_and_compare_runs(monkeypatch, corpus_settings, tmp_path, media):
+    data = tmp_path / "data"
+    shutil.copytree(corpus_settings.paths.data_dir, data)
+    monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(data))
+    at = new_app("views/evaluations.py")
+    assert any("No run yet" in i for i in texts(at.info))
+
+    at.selectbox(key="eval_set").set_value(REPO / "evals" / "sets" / "dev-cases.yaml").run()
+    at.button(key="eval_run").click().run()
+    assert not at.exception and not at.error, texts(at.error)
+    assert at.progress[0].value == 100 and at.progress[0].text.startswith("Done: ")
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Case findings right"].endswith("%") and "Items passed" in cards
+    items = frame(at, "Failed expectations")[0]
+    assert "c-status-2021-11-29" in set(items["Item"])
+
+    at.radio(key="eval_mode").set_value("Upload a set").run()
+    at.file_uploader(key="eval_upload").upload("ui-small.yaml", SMALL_SET, "application/yaml").run()
+    at.button(key="eval_run").click().run()
+    assert not at.exception and not at.error, texts(at.error)  # another set: a warning, not an error
+    assert at.selectbox(key="eval_run_shown").value.endswith("-ui-small")  # the new run is shown
+    at.toggle(key="eval_only_failures").set_value(True).run()
+    failures = frame(at, "Failed expectations")[0]
+    assert list(failures["Item"]) == ["q-age-wrong"]
+    assert "refused: expected True, got False" in failures["Failed expectations"][0]
+    report = json.loads(media(at.download_button(key="eval_dl_results.json")))
+    assert report["set"]["name"] == "ui-small"
+
+    deltas = frame(at, "Gated")[0]
+    assert "item_pass_rate" in set(deltas["Metric"])
+    assert any("the sets differ" in c for c in texts(at.caption))
+    assert any(w.startswith("B is worse on item_pass_rate 100.0% -> 50.0%") for w in texts(at.warning))
+
+
+# --- presentation helpers -----------------------------------------------------------------------------
+
+
+def test_highlight_escapes_the_passage_and_marks_only_the_quote():
+    from ui.render import highlight_html, md_escape
+
+    html = highlight_html("A <b>bold</b> claim.\nNext $5 line.", 2, 13)
+    assert "&lt;b&gt;bold&lt;/b&gt;</mark>" in html and "<br>" in html and "<b>" not in html
+    assert md_escape("costs $5 *now* [1]") == r"costs \$5 \*now\* \[1\]"

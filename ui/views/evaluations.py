@@ -1,0 +1,206 @@
+"""Evaluations: run a question or case set (``assistant.evaluate.run_set``) with a progress bar, read its
+metrics, charts and per-item results, and compare two runs (``assistant.evaluate.compare_runs``).
+
+Runs are written to ``<data dir>/eval-runs/<time>-<set>/`` (results.json, report.md, report.html),
+the same files `guidance eval run` writes, so runs from the app and the command can be compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from assistant.errors import GuidanceError
+from ui import resources
+
+SETS_DIR = Path(__file__).resolve().parents[2] / "evals" / "sets"
+SET_SUFFIXES = (".yaml", ".yml", ".jsonl", ".json")
+CARDS = (
+    ("item_pass_rate", "Items passed"), ("recall@5", "Recall@5"), ("mrr", "MRR"), ("accurate_rate", "Accurate answers"),
+    ("hallucination_rate", "Hallucination rate"), ("refusal_accuracy", "Refusal accuracy"),
+    ("citation_validity", "Valid citations"), ("case_finding_accuracy", "Case findings right"),
+    ("factor_precision", "Factor precision"), ("factor_recall", "Factor recall"), ("status_accuracy", "Status right"),
+    ("latency_p50_ms", "Latency p50"),
+)
+SELECTED = "eval_selected_run"
+
+settings = resources.settings()
+runs_dir = settings.paths.data_dir / "eval-runs"
+st.title("Evaluations")
+st.caption(
+    "Measure the assistant on a question set (retrieval, answers, refusals, citations) or a case set (priority "
+    "findings, factors, status). A run writes the same results.json and reports as `guidance eval run`."
+)
+
+
+def _value(name: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if name.endswith("_ms"):
+        return f"{value:.0f} ms"
+    return f"{value:.1%}" if 0 <= value <= 1 else f"{value:.3f}"
+
+
+def _runs() -> list[Path]:
+    if not runs_dir.is_dir():
+        return []
+    return sorted((p for p in runs_dir.iterdir() if (p / "results.json").is_file()), reverse=True)
+
+
+# --- run a set -------------------------------------------------------------------------------------------
+st.header("Run a set")
+mode = st.radio("Question or case set", ["From evals/sets/", "Upload a set"], horizontal=True, key="eval_mode")
+set_path: Path | None = None
+if mode == "From evals/sets/":
+    sets = sorted(p for p in SETS_DIR.glob("*") if p.suffix.lower() in SET_SUFFIXES) if SETS_DIR.is_dir() else []
+    if sets:
+        set_path = st.selectbox("Set", sets, format_func=lambda p: p.name, key="eval_set")
+    else:
+        st.info(f"No set in {SETS_DIR}.")
+else:
+    upload = st.file_uploader("A set (YAML or JSONL, the format of CONTRACTS section 6)",
+                              type=[s.lstrip(".") for s in SET_SUFFIXES], key="eval_upload",
+                              help="Case items must give their case inline: a case_file path is read relative to "
+                                   "the uploaded copy.")
+    if upload is not None:
+        folder = settings.paths.data_dir / "eval-sets"
+        folder.mkdir(parents=True, exist_ok=True)
+        set_path = folder / (Path(upload.name).name or "uploaded.yaml")
+        set_path.write_bytes(upload.getvalue())
+baselines = st.checkbox("Also run the baselines (lexical only, dense only, a plain LangChain recipe); slower",
+                        key="eval_baselines")
+
+if st.button("Run", type="primary", icon=":material/play_arrow:", disabled=set_path is None, key="eval_run"):
+    from assistant.evaluate import run_set
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", set_path.stem) or "set"
+    out = runs_dir / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{stem}"
+    n = 1
+    while out.exists():  # two runs within one second
+        n += 1
+        out = out.with_name(f"{out.name.rsplit('~', 1)[0]}~{n}")
+    bar = st.progress(0.0, text=f"Loading {set_path.name} and the index")
+    kwargs = {}
+    if "on_progress" in inspect.signature(run_set).parameters:  # per-item progress, when the library offers it
+        def _progress(done: int, total: int, label: str) -> None:
+            bar.progress(min(1.0, done / max(total, 1)), text=f"{label}: {done} of {total}")
+
+        kwargs["on_progress"] = _progress
+    with resources.shown_errors():
+        with st.spinner(f"Running every item of {set_path.name}..."):
+            # Wait for the shared index to finish loading first: two threads opening the same Chroma
+            # folder at once can collide inside chromadb.
+            resources.assistant(settings).index
+            result = run_set(set_path, settings, out, baselines=baselines, progress=False, **kwargs)
+        bar.progress(1.0, text=f"Done: {result.items} items in {result.seconds:.1f} s, {len(result.failed)} failed")
+        from assistant import audit
+
+        audit.record_evaluation(settings, result, set_path)
+        st.session_state[SELECTED] = str(out)
+        st.session_state["eval_run_shown"] = str(out)  # show the new run (its selectbox is drawn below)
+
+# --- a run's results ----------------------------------------------------------------------------------------
+runs = _runs()
+st.header("Results")
+if not runs:
+    st.info("No run yet: run a set above.")
+    st.stop()
+
+from assistant.evaluate import compare_runs, read_results  # noqa: E402 - only once there is something to read
+
+names = [str(p) for p in runs]
+chosen = st.session_state.get(SELECTED)
+if st.session_state.get("eval_run_shown") not in names:
+    st.session_state["eval_run_shown"] = chosen if chosen in names else names[0]
+run = Path(st.selectbox("Run", names, key="eval_run_shown", format_func=lambda p: Path(p).name))
+try:
+    results = read_results(run)
+except GuidanceError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+ours = results["systems"]["assistant"]
+meta = results.get("set", {})
+st.caption(f"Set {meta.get('name')} ({meta.get('items')} items: {meta.get('questions')} questions, {meta.get('cases')} cases), "
+           f"run {results.get('created')}, {results.get('seconds')} s, index build {results.get('index', {}).get('build_id')}")
+
+metrics = results["metrics"]
+shown = [(name, label) for name, label in CARDS if metrics.get(name) is not None]
+for row in range(0, len(shown), 4):
+    for col, (name, label) in zip(st.columns(4), shown[row : row + 4]):
+        col.metric(label, _value(name, metrics[name]), help=f"{name}: {results.get('definitions', {}).get(name, '')}")
+
+import pandas as pd  # noqa: E402
+
+by_kind = ours.get("by_kind") or {}
+if by_kind:
+    st.subheader("Answers by kind of question")
+    labels = ("accurate", "incomplete", "incorrect", "misgrounded")
+    st.bar_chart(pd.DataFrame({k: {label: v.get(label, 0) for label in labels} for k, v in by_kind.items()}).T,
+                 color=["#3b8f4a", "#c9a227", "#b3362f", "#e07a5f"], stack=True)
+systems = results["systems"]
+if len(systems) > 1:
+    st.subheader("The assistant and the baselines")
+    compared = ["recall@5", "mrr", "accurate_rate", "refusal_accuracy", "citation_validity"]
+    st.bar_chart(pd.DataFrame({s: {m: v["metrics"].get(m) for m in compared} for s, v in systems.items()}), stack=False)
+by_anchor = ours.get("by_anchor") or {}
+if by_anchor:
+    with st.expander("Retrieval by anchor (recall@5)"):
+        st.bar_chart(pd.Series({a: v.get("recall@5") for a, v in by_anchor.items()}, name="recall@5"), horizontal=True)
+
+st.subheader("Items")
+only_failures = st.toggle("Only failures", key="eval_only_failures")
+rows = []
+for r in ours["items"]:
+    if only_failures and r["passed"]:
+        continue
+    failed = "; ".join(f"{x['name']}: expected {x['expected']}, got {x['actual']}" for x in r["expectations"] if not x["passed"])
+    rows.append({"Item": r["id"], "Passed": r["passed"], "Type": r["type"], "Kind": r["kind"],
+                 "Question or case": r.get("question") or r.get("case_id", ""), "Label": r.get("label", ""),
+                 "Refused": r.get("refused"), "Failed expectations": failed, "ms": r["ms"]})
+st.caption(f"{len(rows)} of {len(ours['items'])} items shown.")
+st.dataframe(rows, hide_index=True, width="stretch",
+             column_config={"ms": st.column_config.NumberColumn("ms", format="%.1f")})
+
+cols = st.columns(3)
+for col, (name, mime) in zip(cols, (("report.html", "text/html"), ("report.md", "text/markdown"),
+                                    ("results.json", "application/json"))):
+    path = run / name
+    if path.is_file():
+        col.download_button(name, data=path.read_bytes(), file_name=f"{run.name}-{name}", mime=mime, key=f"eval_dl_{name}",
+                            on_click="ignore", icon=":material/download:", width="stretch")
+
+# --- compare two runs -------------------------------------------------------------------------------------------
+st.header("Compare two runs")
+if len(runs) < 2:
+    st.info("Run a second set (or the same set after a change) to compare two runs.")
+    st.stop()
+c1, c2 = st.columns(2)
+run_a = c1.selectbox("Run A (before)", names, index=1, key="eval_compare_a", format_func=lambda p: Path(p).name)
+run_b = c2.selectbox("Run B (after)", names, index=0, key="eval_compare_b", format_func=lambda p: Path(p).name)
+with resources.shown_errors():
+    comparison = compare_runs(run_a, run_b)
+    notes = [text for same, text in ((comparison.same_set, "the sets differ"), (comparison.same_corpus, "the corpora differ"),
+                                     (comparison.same_settings, "the settings differ")) if not same]
+    if notes:
+        st.caption("Note: " + "; ".join(notes) + ".")
+    if comparison.regression:
+        worse = ", ".join(f"{d.metric} {_value(d.metric, d.a)} -> {_value(d.metric, d.b)}" for d in comparison.regressions)
+        if comparison.same_set:
+            st.error(f"B regressed: {worse}", icon=":material/trending_down:")
+        else:  # not a like-for-like comparison
+            st.warning(f"B is worse on {worse}, but it ran another set", icon=":material/trending_down:")
+    else:
+        st.success("No gated metric is worse in B.", icon=":material/check:")
+    st.dataframe(
+        [{"Metric": d.metric, "A": d.a, "B": d.b, "Change": d.delta, "Gated": d.gated, "Worse": d.worse}
+         for d in comparison.deltas],
+        hide_index=True, width="stretch",
+        column_config={n: st.column_config.NumberColumn(n, format="%.3f") for n in ("A", "B", "Change")},
+    )
+    c1, c2 = st.columns(2)
+    c1.markdown("**Newly failing in B:** " + (", ".join(comparison.newly_failing) or "none"))
+    c2.markdown("**Newly passing in B:** " + (", ".join(comparison.newly_passing) or "none"))
