@@ -82,7 +82,9 @@ def sentences(passage: Passage) -> list[tuple[int, int]]:
     if marker:
         begin = marker.end()
     lead = passage.heading
-    if lead and text[begin:].startswith(lead) and len(text) - begin > len(lead) + 1:
+    # Only a run-in heading ("Advanced or tender age.") is skipped; a section title that merely
+    # begins the first sentence ("Case review is ...") is part of that sentence.
+    if lead and lead.endswith((".", ":")) and text[begin:].startswith(lead) and len(text) - begin > len(lead) + 1:
         begin += len(lead)
         while begin < len(text) and text[begin].isspace():
             begin += 1
@@ -241,20 +243,17 @@ def compose(
 
     claims: list[tuple[Passage, int, int]] = []
     group = list_group(question)
-    if group is not None:
-        items = [
-            p for p in index.passages
-            if p.anchor and p.anchor.startswith(group.prefixes) and p.anchor not in group.exclude
+    items = group_passages(index, group) if group is not None else []
+    retrieved = [r.to_retrieved() for r in results]
+    if items:
+        for p in items:
+            claims.extend((p, s, e) for s, e in sentences(p)[:1])
+        # The answer is built from the list's passages: they come first in `retrieved` (CONTRACTS section 2).
+        scored = {r.passage.id: r for r in results}
+        listed = [
+            (scored[p.id] if p.id in scored else ScoredPassage(passage=p, score=0.0)).to_retrieved() for p in items
         ]
-        intro = next((p for p in index.passages if group.intro and p.anchor == group.intro), None)
-    if group is not None and items:
-        seen: set[str] = set()
-        for p in ([intro] if intro else []) + items:
-            if p.anchor in seen and p.anchor != (intro.anchor if intro else None):
-                continue
-            seen.add(p.anchor or "")
-            spans = sentences(p)[:1]
-            claims.extend((p, s, e) for s, e in spans)
+        retrieved = listed + [r for r in retrieved if r.passage_id not in {p.id for p in items}]
     else:
         ranked = sorted(results, key=lambda r: -rel[r.passage.id])
         chosen = [r for r in ranked if rel[r.passage.id] >= settings.answer.relative_cutoff * best]
@@ -263,12 +262,21 @@ def compose(
                 claims.append((r.passage, s, e))
 
     citations = [_citation(index, p, s, e) for p, s, e in claims]
-    bullet = "- " if group is not None and len(citations) > 1 else ""
+    bullet = "- " if items and len(citations) > 1 else ""
     lines = [f"{bullet}{c.quote} [{i}]" for i, c in enumerate(citations, 1)]
     return Answer(
-        question=question, answer="\n".join(lines), refused=False, citations=citations,
-        retrieved=[r.to_retrieved() for r in results],
+        question=question, answer="\n".join(lines), refused=False, citations=citations, retrieved=retrieved,
     )
+
+
+def group_passages(index: PassageSet, group: ListGroup) -> list[Passage]:
+    """The passages of an enumerated list, in document order: its introduction, then one per item."""
+    intro = [p for p in index.passages if group.intro and p.anchor == group.intro][:1]
+    items: dict[str, Passage] = {}
+    for p in index.passages:
+        if p.anchor and p.anchor.startswith(group.prefixes) and p.anchor not in group.exclude:
+            items.setdefault(p.anchor, p)
+    return intro + list(items.values()) if items else []
 
 
 def verify(index: Index, answer: Answer) -> Answer:
@@ -284,9 +292,13 @@ def verify(index: Index, answer: Answer) -> Answer:
     return answer
 
 
-def build_chain(index: Index, settings: Settings) -> Runnable:
-    """The answer chain as a LangChain runnable: AskRequest -> Answer."""
+def build_chain(index: Index, settings: Settings, backend: str | None = None) -> Runnable:
+    """The answer chain as a LangChain runnable: AskRequest -> Answer (``backend`` overrides ``llm.backend``)."""
     from langchain_core.runnables import RunnableLambda
+
+    from .llm import resolve_backend
+
+    backend = resolve_backend(settings, backend)
 
     def _retrieve(request: AskRequest) -> _Draft:
         t = time.perf_counter()
@@ -298,7 +310,12 @@ def build_chain(index: Index, settings: Settings) -> Runnable:
 
     def _compose(draft: _Draft) -> _Draft:
         t = time.perf_counter()
-        draft.answer = compose(index, settings, draft.request, draft.results, draft.vector)
+        if backend == "extractive":
+            draft.answer = compose(index, settings, draft.request, draft.results, draft.vector)
+        else:  # a chat model drafts; every claim is verified, else the extractive answer (assistant/generate.py)
+            from .generate import compose_generative
+
+            draft.answer = compose_generative(index, settings, draft.request, draft.results, draft.vector, backend)
         draft.timings["compose_ms"] = (time.perf_counter() - t) * 1000
         return draft
 
@@ -321,9 +338,10 @@ def ask(
     as_of: dt.date | None = None,
     k: int | None = None,
     filters: Filters | None = None,
+    backend: str | None = None,
 ) -> Answer:
-    """Answer one question with verified citations, or refuse."""
+    """Answer one question with verified citations, or refuse (``backend``: extractive, openai, ollama; default the setting)."""
     request = AskRequest(
         question=validate_question(question, settings), as_of=as_of or dt.date.today(), k=k, filters=filters
     )
-    return build_chain(index, settings).invoke(request)
+    return build_chain(index, settings, backend).invoke(request)

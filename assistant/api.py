@@ -8,15 +8,13 @@ threads and sessions.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from . import runlog, store
+from . import audit, store
 from .config import Settings
 from .errors import GuidanceError, IndexMissingError, InputError
 from .types import Answer, CheckReport, FactorAnalysis
@@ -44,22 +42,32 @@ class Assistant:
                 self._index = load_index(self.settings, build_if_missing=True)
             return self._index
 
-    def ask(self, question: str, as_of: dt.date | None = None, k: int | None = None, filters=None) -> Answer:
-        """Answer a question (or refuse), verified, and log the run."""
+    def ask(
+        self, question: str, as_of: dt.date | None = None, k: int | None = None, filters=None, backend: str | None = None
+    ) -> Answer:
+        """Answer a question (or refuse), verified, and log the run (``backend`` overrides ``llm.backend``)."""
         from .answer import ask
 
-        answer = ask(self.index, self.settings, question, as_of=as_of, k=k, filters=filters)
-        self._log("ask", answer.question, answer.check.passed, answer.model_dump(mode="json"))
+        index = self.index
+        answer = ask(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend)
+        audit.record_answer(self.settings, answer, index.info.build_id)
         return answer
 
+    def stream(
+        self, question: str, as_of: dt.date | None = None, k: int | None = None, filters=None, backend: str | None = None
+    ):
+        """Like ``ask``, yielding ``generate.StreamEvent``s: each verified line as it comes, then the answer (logged)."""
+        from .generate import stream_answer
+
+        index = self.index
+        for event in stream_answer(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend):
+            if event.answer is not None:
+                audit.record_answer(self.settings, event.answer, index.info.build_id)
+            yield event
+
     def _log(self, kind: str, subject: str, passed: bool | None, payload: dict) -> None:
-        try:
-            runlog.record(
-                self.settings.paths.data_dir, kind, subject, self.settings.settings_hash(),
-                self._index.info.build_id if self._index else None, passed, payload,
-            )
-        except (sqlite3.Error, OSError) as exc:  # the answer matters more than its log line
-            print(f"warning: the run could not be logged ({exc})", file=sys.stderr)
+        audit.record(self.settings, kind, subject, payload, passed=passed,
+                     build_id=self._index.info.build_id if self._index else None)
 
 
 class IndexStatus(BaseModel):
@@ -117,24 +125,38 @@ def analyze_case_file(settings: Settings, path: Path | str, as_of: dt.date | Non
 
 
 def write_case_memo(
-    settings: Settings, path: Path | str, out: Path | str, as_of: dt.date | None = None
+    settings: Settings, path: Path | str, out: Path | str, as_of: dt.date | None = None, narrative: bool = False
 ) -> tuple[Case, FactorAnalysis, Path]:
-    """Analyze a case file and write its memo to ``out`` (.md, .docx or .pdf); nothing is written on bad input."""
+    """Analyze a case file and write its memo to ``out`` (.md, .docx or .pdf); nothing is written on bad input.
+
+    ``narrative``: add a section drafted by the configured language model, every sentence verified.
+    """
     from .memo import MEMO_SUFFIXES, write_memo
 
     out = Path(out)
     if out.suffix.lower() not in MEMO_SUFFIXES:  # before any work, so a typo costs nothing
         raise InputError(f"cannot write a memo as '{out.name}': the file name must end in {', '.join(MEMO_SUFFIXES)}")
     case, analysis, source = _analyze(settings, Path(path), as_of)
-    return case, analysis, write_memo(analysis, case, out, source)
+    return case, analysis, write_memo(analysis, case, out, source, _narrative(settings, analysis, source, narrative))
 
 
-def memo_markdown(settings: Settings, path: Path | str, as_of: dt.date | None = None) -> tuple[FactorAnalysis, str]:
-    """Analyze a case file and render its memo as Markdown."""
+def memo_markdown(
+    settings: Settings, path: Path | str, as_of: dt.date | None = None, narrative: bool = False
+) -> tuple[FactorAnalysis, str]:
+    """Analyze a case file and render its memo as Markdown (with a verified model-drafted narrative if asked)."""
     from .memo import render_markdown
 
     case, analysis, source = _analyze(settings, Path(path), as_of)
-    return analysis, render_markdown(analysis, case, source)
+    return analysis, render_markdown(analysis, case, source, _narrative(settings, analysis, source, narrative))
+
+
+def _narrative(settings: Settings, analysis: FactorAnalysis, source: PassageSet, wanted: bool):
+    """The verified narrative sentences when ``wanted`` (the model never sees or changes anything but a copy)."""
+    if not wanted:
+        return None
+    from .generate import draft_narrative
+
+    return draft_narrative(analysis.model_copy(deep=True), source, settings)
 
 
 def check_file(settings: Settings, path: Path | str, case_path: Path | str | None = None) -> CheckReport:
@@ -145,7 +167,7 @@ def check_file(settings: Settings, path: Path | str, case_path: Path | str | Non
 
     case = load_case(Path(case_path)) if case_path is not None else None
     report = run_check(Path(path), load_passages(settings), case=case, settings=settings)
-    _log_run(settings, "check", str(path), report.passed, report.model_dump(mode="json"))
+    audit.record_check(settings, path, report, case)
     return report
 
 
@@ -161,12 +183,9 @@ def _analyze(settings: Settings, path: Path, as_of: dt.date | None) -> tuple[Cas
     source = load_passages(settings)
     analysis = analyze(case, source, settings)
     analysis.check = check_analysis(analysis, source, case=case, settings=settings, derived=None)
-    _log_run(settings, "memo", case.case_id, analysis.check.passed, analysis.model_dump(mode="json"))
+    audit.record_analysis(settings, analysis, case)
     return case, analysis, source
 
 
 def _log_run(settings: Settings, kind: str, subject: str, passed: bool | None, payload: dict) -> None:
-    try:
-        runlog.record(settings.paths.data_dir, kind, subject, settings.settings_hash(), None, passed, payload)
-    except (sqlite3.Error, OSError) as exc:  # the result matters more than its log line
-        print(f"warning: the run could not be logged ({exc})", file=sys.stderr)
+    audit.record(settings, kind, subject, payload, passed=passed)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .config import Settings
+from .config import BACKENDS, Settings
 from .errors import GuidanceError
 
 EXIT_INTERNAL = 3
@@ -111,8 +111,11 @@ def _parse_date(value: str | None) -> dt.date | None:
 @click.option("-k", "k", type=click.IntRange(1, 50), help="How many passages to retrieve (default 5).")
 @click.option("--doc", "doc_ids", multiple=True, help="Only search this document id (repeatable).")
 @click.option("--anchor", "anchors", multiple=True, help="Only search passages with this anchor; 'mit.*' is a prefix (repeatable).")
+@click.option("--backend", type=click.Choice(BACKENDS), help="Who composes: extractive (default), openai or ollama (see GUIDANCE_LLM__*).")
+@click.option("--stream", is_flag=True, help="Print each line as soon as its claim is verified.")
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, k: int | None, doc_ids: tuple[str, ...], anchors: tuple[str, ...]) -> None:
+def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, k: int | None, doc_ids: tuple[str, ...], anchors: tuple[str, ...],
+        backend: str | None, stream: bool) -> None:
     """Answer QUESTION from the guidelines, every sentence cited, or say they do not address it.
 
     Example: guidance ask "Does the person's age matter?" --as-of 2022-03-01
@@ -124,11 +127,23 @@ def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, k: 
     settings = _settings(ctx)
     validate_question(question, settings)  # fail fast, before loading the model
     filters = Filters(doc_ids=list(doc_ids) or None, anchors=list(anchors) or None) if (doc_ids or anchors) else None
-    answer = Assistant(settings).ask(question, as_of=_parse_date(as_of), k=k, filters=filters)
+    if stream and as_json:
+        raise click.UsageError("--stream prints text as it is verified; it cannot be combined with --json")
+    if stream:
+        from .cli_llm import echo_stream
+
+        answer = echo_stream(Assistant(settings), question, as_of=_parse_date(as_of), k=k, filters=filters, backend=backend)
+    else:
+        answer = Assistant(settings).ask(question, as_of=_parse_date(as_of), k=k, filters=filters, backend=backend)
     if as_json:
         _echo_json(answer.model_dump(mode="json"))
         return
-    click.echo(answer.answer)
+    if not stream:
+        click.echo(answer.answer)
+        if answer.backend != "extractive":
+            from .cli_llm import backend_notice
+
+            click.echo(backend_notice(answer), err=True)
     if answer.citations:
         click.echo("\nSources:")
         for i, c in enumerate(answer.citations, 1):
@@ -173,8 +188,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the factor analysis as JSON (CONTRACTS section 4).")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), metavar="FILE", help="Write the memo to FILE: .md, .docx or .pdf.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Assess the case on DATE (YYYY-MM-DD) instead of its assessed_on.")
+@click.option("--narrative", is_flag=True, help="Add a narrative drafted by the configured language model, every sentence verified.")
 @click.pass_context
-def memo(ctx: click.Context, case_file: Path, as_json: bool, output: Path | None, as_of: str | None) -> None:
+def memo(ctx: click.Context, case_file: Path, as_json: bool, output: Path | None, as_of: str | None, narrative: bool) -> None:
     """Analyze CASE_FILE (YAML or JSON) and draft a cited memo; the decision stays the officer's.
 
     Without --json or -o, prints the memo as Markdown.
@@ -185,11 +201,13 @@ def memo(ctx: click.Context, case_file: Path, as_json: bool, output: Path | None
 
     settings = _settings(ctx)
     date = _parse_date(as_of)
+    if narrative and as_json and output is None:
+        raise click.UsageError("--narrative belongs to the memo; use it with -o FILE or without --json")
     if output is not None:
-        _, analysis, written = api.write_case_memo(settings, case_file, output, as_of=date)
+        _, analysis, written = api.write_case_memo(settings, case_file, output, as_of=date, narrative=narrative)
         click.echo(f"Wrote the memo of case {analysis.case_id} to {written}", err=as_json)
     elif not as_json:
-        analysis, text = api.memo_markdown(settings, case_file, as_of=date)
+        analysis, text = api.memo_markdown(settings, case_file, as_of=date, narrative=narrative)
         click.echo(text, nl=False)
     else:
         _, analysis = api.analyze_case_file(settings, case_file, as_of=date)
@@ -257,6 +275,16 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="guidance")
+
+
+from .cli_eval import eval_group  # noqa: E402 - registered last, after the core commands
+cli.add_command(eval_group, name="eval")
+from .cli_ui import ui_command  # noqa: E402 - the app (`guidance ui`), registered after the core commands
+cli.add_command(ui_command, name="ui")
+
+from .cli_log import log_group; cli.add_command(log_group, name="log")  # noqa: E402, E702 - `guidance log`, the audit log
+
+from .cli_llm import intake_command; cli.add_command(intake_command, name="intake")  # noqa: E402, E702 - `guidance intake`
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -94,7 +96,7 @@ class AnswerSettings(BaseModel):
     )
     max_passages: int = Field(3, ge=1, description="Most passages quoted in a non-list answer.")
     relative_cutoff: float = Field(
-        0.85, ge=0, le=1, description="A further passage is quoted only if its relevance is at least this share of the best."
+        0.9, ge=0, le=1, description="A further passage is quoted only if its relevance is at least this share of the best."
     )
     max_sentences_per_passage: int = Field(2, ge=1, description="Most sentences quoted from one passage.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
@@ -129,6 +131,100 @@ class AnalysisSettings(BaseModel):
     )
 
 
+Backend = Literal["extractive", "openai", "ollama"]
+BACKENDS: tuple[str, ...] = ("extractive", "openai", "ollama")
+StructuredOutput = Literal["json_mode", "json_schema", "tool_calling", "none"]
+
+
+class LLMSettings(BaseModel):
+    """The answer backend: the deterministic composer, or a chat model whose every claim is verified.
+
+    See docs/LLM.md. Nothing is sent to a model unless ``backend`` is not ``extractive``, and case
+    facts (and, by default, questions) go only to a loopback host unless ``allow_remote_hosts``.
+    """
+
+    backend: Backend = Field(
+        "extractive",
+        description="extractive: the deterministic composer (default, no model). openai: any OpenAI-compatible "
+        "chat-completions server (vLLM, llama.cpp, LM Studio, Ollama's /v1, OpenAI) through langchain-openai. "
+        "ollama: an Ollama server through langchain-ollama.",
+    )
+    model: str = Field("", description="Model name the server knows, e.g. qwen2.5:7b-instruct; required unless extractive.")
+    base_url: str | None = Field(
+        None,
+        description="Server address, e.g. http://127.0.0.1:8080/v1 (openai) or http://127.0.0.1:11434 (ollama). "
+        "Empty: OpenAI's own API (openai), http://127.0.0.1:11434 (ollama).",
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="API key sent to the server (GUIDANCE_LLM__API_KEY). Empty: read from the variable named by "
+        "api_key_env; a local server needs none. Never printed or logged.",
+    )
+    api_key_env: str = Field(
+        "OPENAI_API_KEY",
+        description="Name of the environment variable that holds the API key when api_key is empty (read only by "
+        "Settings.load); empty: no fallback.",
+    )
+    timeout_s: float = Field(60.0, gt=0, description="Seconds to wait for one model call before falling back.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature; 0 keeps drafts repeatable.")
+    max_repairs: int = Field(
+        1, ge=0, le=3,
+        description="Repair rounds: after a reply with failed claims, the model is told exactly what failed and "
+        "asked again this many times before the failed claims are dropped or the answer falls back.",
+    )
+    structured_output: StructuredOutput = Field(
+        "json_mode",
+        description="How the reply's JSON is requested: json_mode (response_format json_object / Ollama format json), "
+        "json_schema (the reply's schema), tool_calling (a forced tool call), none (the prompt alone). "
+        "The reply is parsed defensively whatever the server does.",
+    )
+    min_quote_chars: int = Field(
+        20, ge=1, description="A model's quote shorter than this does not count as a citation (too short to support a claim)."
+    )
+    min_support: float = Field(
+        0.34, ge=0, le=1,
+        description="Share of a claim's content words that must occur in the passages it cites (text, heading, "
+        "label); a claim below it is dropped as unsupported (guards against injected or invented sentences).",
+    )
+    max_passages: int = Field(12, ge=1, le=40, description="Most passages shown to the model (P1..Pn).")
+    allow_remote_hosts: bool = Field(
+        False,
+        description="Allow sending case facts (memo narratives, intake) and questions to a host that is not "
+        "loopback (127.0.0.0/8, ::1, localhost). Off: such a backend is refused before any connection.",
+    )
+    guard_questions: bool = Field(
+        True,
+        description="Treat questions like case facts (they often carry them): with this on, questions too go only "
+        "to a loopback host unless allow_remote_hosts. Off: questions may go to a remote host; case facts still may not.",
+    )
+
+
+def os_user() -> str:
+    """The operating-system user name, resolved here and nowhere else (the audit log's default user)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError, ImportError):  # no passwd entry and no LOGNAME/USER (e.g. a bare container uid)
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+class AuditSettings(BaseModel):
+    """The audit log: every ask, memo, check and evaluation recorded in SQLite (``guidance log``)."""
+
+    redact_personal: bool = Field(
+        True,
+        description="Redact personal details before they reach the log: person.name, person.a_number and "
+        "person.birth_date of a case, and A-number-like patterns anywhere in free text (questions, notes).",
+    )
+    retention_days: int = Field(
+        365, ge=0, description="Records older than this many days are deleted (on write, or by `guidance log prune`); 0 keeps them forever."
+    )
+    user: str = Field(
+        default_factory=os_user, description="Who is recorded as asking; default: the operating-system user name."
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the assistant."""
 
@@ -141,19 +237,27 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:
         """Read the environment (the only place that does) and apply overrides."""
         try:
-            return cls(**overrides)
+            settings = cls(**overrides)
         except ValidationError as exc:
             problems = "; ".join(
                 f"GUIDANCE_{'__'.join(str(p).upper() for p in e['loc'])}: {e['msg']}" for e in exc.errors()
             )
             raise ConfigError(f"invalid setting: {problems}") from None
+        if settings.llm.api_key is None and settings.llm.api_key_env and os.environ.get(settings.llm.api_key_env):
+            settings.llm.api_key = SecretStr(os.environ[settings.llm.api_key_env])
+        return settings
 
     def settings_hash(self) -> str:
         """A short hash of the settings that change answers (logged with every run)."""
-        relevant = self.model_dump(mode="json", include={"embedding", "chunking", "retrieval", "answer", "analysis"})
+        relevant = self.model_dump(mode="json", include={"embedding", "chunking", "retrieval", "answer", "analysis", "llm"})
+        llm = relevant.pop("llm")
+        if llm["backend"] != "extractive":  # the model settings change nothing for the extractive composer
+            relevant["llm"] = {k: v for k, v in llm.items() if k not in ("api_key", "api_key_env")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:12]

@@ -176,3 +176,16 @@ def test_hybrid_retriever_is_a_langchain_retriever_with_filters(corpus_index, co
         index=corpus_index, settings=corpus_settings.retrieval, filters=Filters(doc_ids=["guidelines-status-history"])
     ).invoke("When were the guidelines vacated?")
     assert only_history and {d.metadata["doc_id"] for d in only_history} == {"guidelines-status-history"}
+
+
+def test_a_section_title_that_begins_a_sentence_is_quoted_with_it(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Is there a case review process for enforcement actions?")
+    quotes = [c.quote for c in answer.citations if c.anchor == "impl.case_review"]
+    assert quotes and quotes[0].startswith("Case review is an implementation safeguard")
+
+
+def test_a_list_answer_reports_the_passages_it_was_built_from(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "What are the three enforcement priorities?")
+    top = [r.anchor for r in answer.retrieved[:4]]
+    assert top == ["priorities", "priority.national_security", "priority.public_safety", "priority.border_security"]
+    assert {c.passage_id for c in answer.citations} <= {r.passage_id for r in answer.retrieved}
