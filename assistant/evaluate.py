@@ -231,16 +231,38 @@ def settings_sha256(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _bar(total: int, desc: str, progress: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="item", file=sys.stderr, disable=not progress, leave=False)
+Progress = Callable[[int, int, str], None]
+"""``on_progress(done, total, label)``: called after every item (the app draws its bar with it)."""
 
 
-def run_questions(evalset: EvalSet, answer: Answerer, index: Index, desc: str, progress: bool) -> list[dict[str, Any]]:
+class _Bar:
+    """A tqdm bar on stderr that also reports to an ``on_progress`` callback."""
+
+    def __init__(self, total: int, desc: str, progress: bool, on_progress: Progress | None = None):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=desc, unit="item", file=sys.stderr, disable=not progress, leave=False)
+        self.total, self.desc, self.done, self.on_progress = total, desc, 0, on_progress
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self.bar.update(n)
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total, self.desc)
+
+
+def run_questions(
+    evalset: EvalSet, answer: Answerer, index: Index, desc: str, progress: bool, on_progress: Progress | None = None
+) -> list[dict[str, Any]]:
     """Score every question item of the set with one answering system."""
     records = []
-    with _bar(len(evalset.questions), desc, progress) as bar:
+    with _Bar(len(evalset.questions), desc, progress, on_progress) as bar:
         for item in evalset.questions:
             start = time.perf_counter()
             seen = answer(item)
@@ -249,17 +271,20 @@ def run_questions(evalset: EvalSet, answer: Answerer, index: Index, desc: str, p
     return records
 
 
-def _run_assistant(evalset: EvalSet, settings: Settings, assistant: Any, progress: bool) -> list[dict[str, Any]]:
+def _run_assistant(
+    evalset: EvalSet, settings: Settings, assistant: Any, progress: bool, on_progress: Progress | None = None
+) -> list[dict[str, Any]]:
     from .analysis import analyze
     from .case import parse_case
     from .check import check_analysis
 
     index = assistant.index
     records: dict[str, dict[str, Any]] = {}
-    for r in run_questions(evalset, lambda q: Observed.of(assistant.ask(q.question, as_of=q.as_of, k=q.k)), index, SYSTEM, progress):
+    ask = lambda q: Observed.of(assistant.ask(q.question, as_of=q.as_of, k=q.k))  # noqa: E731
+    for r in run_questions(evalset, ask, index, SYSTEM, progress, on_progress):
         records[r["id"]] = r
     cases = [i for i in evalset.items if isinstance(i, CaseItem)]
-    with _bar(len(cases), "cases", progress) as bar:
+    with _Bar(len(cases), "cases", progress, on_progress) as bar:
         for item in cases:
             start = time.perf_counter()
             case = evalset.cases[item.id]
@@ -288,11 +313,17 @@ def default_out_dir(set_name: str, now: dt.datetime | None = None) -> Path:
 
 
 def run_set(
-    path: Path | str, settings: Settings, out_dir: Path | str | None = None, baselines: bool = False, progress: bool = True
+    path: Path | str,
+    settings: Settings,
+    out_dir: Path | str | None = None,
+    baselines: bool = False,
+    progress: bool = True,
+    on_progress: Progress | None = None,
 ) -> RunResult:
     """Run every item of the set at ``path``; write results.json, report.md and report.html to ``out_dir``.
 
     ``out_dir`` defaults to ``default_out_dir(set name)``. A malformed set raises InputError before anything runs.
+    ``on_progress(done, total, label)`` is called after every item of every system.
     """
     from .api import Assistant
     from .eval_report import render_html, render_markdown
@@ -302,7 +333,7 @@ def run_set(
     _validate_questions(evalset, settings)
     assistant = Assistant(settings)
     index = assistant.index
-    records = _run_assistant(evalset, settings, assistant, progress)
+    records = _run_assistant(evalset, settings, assistant, progress, on_progress)
     systems = {SYSTEM: {"description": "the assistant (hybrid retrieval, extractive composer, checker)",
                         **summarize(records), "items": records}}
     if baselines:
@@ -310,7 +341,7 @@ def run_set(
 
         for baseline in make_baselines(index, settings):
             with baseline:
-                rows = run_questions(evalset, baseline.answer, index, baseline.name, progress)
+                rows = run_questions(evalset, baseline.answer, index, baseline.name, progress, on_progress)
             systems[baseline.name] = {"description": baseline.description, **summarize(rows), "items": rows}
     out = Path(out_dir) if out_dir is not None else default_out_dir(evalset.name)
     out.mkdir(parents=True, exist_ok=True)

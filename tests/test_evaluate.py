@@ -327,3 +327,17 @@ def test_compare_finds_a_regression(corpus_settings, tmp_path):
     assert same.exit_code == 0 and "no regression" in same.output
     missing = guidance(corpus_settings, "eval", "compare", str(a), str(tmp_path / "nowhere"))
     assert missing.exit_code == 2
+
+
+def test_run_set_reports_progress_after_every_item(corpus_settings, tiny_set, tmp_path):
+    from assistant.evaluate import run_set
+    from assistant.evalset import load_set
+
+    calls = []
+    result = run_set(tiny_set, corpus_settings, tmp_path / "run", progress=False,
+                     on_progress=lambda done, total, label: calls.append((done, total, label)))
+    items = len(load_set(tiny_set).items)
+    assert len(calls) == items == result.items
+    questions = [c for c in calls if c[2] != "cases"]
+    assert questions and questions[-1][0] == questions[-1][1]  # the bar reaches its end
+    assert [c[0] for c in questions] == list(range(1, len(questions) + 1))

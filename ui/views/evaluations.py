@@ -8,7 +8,6 @@ the same files `guidance eval run` writes, so runs from the app and the command 
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import re
 from pathlib import Path
 
@@ -84,22 +83,17 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", disabled=set_p
         n += 1
         out = out.with_name(f"{out.name.rsplit('~', 1)[0]}~{n}")
     bar = st.progress(0.0, text=f"Loading {set_path.name} and the index")
-    kwargs = {}
-    if "on_progress" in inspect.signature(run_set).parameters:  # per-item progress, when the library offers it
-        def _progress(done: int, total: int, label: str) -> None:
-            bar.progress(min(1.0, done / max(total, 1)), text=f"{label}: {done} of {total}")
 
-        kwargs["on_progress"] = _progress
+    def _progress(done: int, total: int, label: str) -> None:
+        bar.progress(min(1.0, done / max(total, 1)), text=f"{label}: {done} of {total}")
+
     with resources.shown_errors():
         with st.spinner(f"Running every item of {set_path.name}..."):
             # Wait for the shared index to finish loading first: two threads opening the same Chroma
             # folder at once can collide inside chromadb.
             resources.assistant(settings).index
-            result = run_set(set_path, settings, out, baselines=baselines, progress=False, **kwargs)
+            result = run_set(set_path, settings, out, baselines=baselines, progress=False, on_progress=_progress)
         bar.progress(1.0, text=f"Done: {result.items} items in {result.seconds:.1f} s, {len(result.failed)} failed")
-        from assistant import audit
-
-        audit.record_evaluation(settings, result, set_path)
         st.session_state[SELECTED] = str(out)
         st.session_state["eval_run_shown"] = str(out)  # show the new run (its selectbox is drawn below)
 
