@@ -14,6 +14,7 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
@@ -78,8 +79,10 @@ class Embedder(Embeddings):
         self.batch_size = batch_size
         self._model = _load_model(str(model_path))
 
-    def encode(self, texts: list[str], progress: bool = False) -> list[list[float]]:
-        """Embed texts in batches; show a progress bar when asked."""
+    def encode(
+        self, texts: list[str], progress: bool = False, on_batch: Callable[[int, int], None] | None = None
+    ) -> list[list[float]]:
+        """Embed texts in batches; show a progress bar when asked; ``on_batch(done, total)`` after each batch."""
         from tqdm import tqdm
 
         out: list[list[float]] = []
@@ -92,6 +95,8 @@ class Embedder(Embeddings):
                 )
                 out.extend(v.tolist() for v in vectors)
                 bar.update(len(batch))
+                if on_batch is not None:
+                    on_batch(len(out), len(texts))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -107,11 +112,18 @@ class Embedder(Embeddings):
 class ReusingEmbeddings(Embeddings):
     """For one ingest: serve vectors of texts embedded before (by text hash), compute only the rest."""
 
-    def __init__(self, embedder: Embedder, known: dict[str, list[float]] | None = None, progress: bool = False):
+    def __init__(
+        self,
+        embedder: Embedder,
+        known: dict[str, list[float]] | None = None,
+        progress: bool = False,
+        on_batch: Callable[[int, int], None] | None = None,
+    ):
         self.embedder = embedder
         self.model_id = embedder.model_id
         self.known = dict(known or {})
         self.progress = progress
+        self.on_batch = on_batch
         self.computed = 0
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -119,7 +131,7 @@ class ReusingEmbeddings(Embeddings):
         keys = [text_hash(t) for t in texts]
         missing = sorted({k: i for i, k in enumerate(keys) if k not in self.known}.values())
         if missing:
-            vectors = self.embedder.encode([texts[i] for i in missing], progress=self.progress)
+            vectors = self.embedder.encode([texts[i] for i in missing], progress=self.progress, on_batch=self.on_batch)
             for i, vec in zip(missing, vectors):
                 self.known[keys[i]] = vec
             self.computed += len(missing)

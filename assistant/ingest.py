@@ -13,6 +13,7 @@ import hashlib
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -145,8 +146,13 @@ def ingest(
     rebuild: bool = False,
     progress: bool = False,
     embedder: Embedder | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport:
-    """Index the bundled corpus plus earlier and new user documents; atomic, locked, incremental."""
+    """Index the bundled corpus plus earlier and new user documents; atomic, locked, incremental.
+
+    ``on_progress(stage, done, total)`` reports the long steps: stage "embedding" after each batch
+    of new passages, "storing" after each batch written to Chroma.
+    """
     from .embed import ReusingEmbeddings, load_embedder
     from .splitter import CHUNKER_VERSION
 
@@ -193,7 +199,8 @@ def ingest(
             for p in passages:
                 handle.write(p.model_dump_json() + "\n")
 
-        reuse = ReusingEmbeddings(embedder, known, progress=progress)
+        on_batch = (lambda done, total: on_progress("embedding", done, total)) if on_progress else None
+        reuse = ReusingEmbeddings(embedder, known, progress=progress, on_batch=on_batch)
         texts = [embed_text(p) for p in passages]
         reuse.embed_documents(texts)  # computes what is new, with a progress bar; add_texts reuses it
         embedded = reuse.computed
@@ -213,6 +220,8 @@ def ingest(
                 metadatas=[_metadata(p) for p in batch],
                 ids=[p.id for p in batch],
             )
+            if on_progress is not None:
+                on_progress("storing", lo + len(batch), len(passages))
         info = store.BuildInfo(
             build_id=build_id,
             created=dt.datetime.now(dt.timezone.utc),

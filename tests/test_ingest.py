@@ -199,3 +199,15 @@ def test_a_corrupt_chroma_store_is_a_clear_error_and_rebuild_recovers(fresh):
     assert "Traceback" not in result.stderr
     assert _cli(settings, "ingest", "--rebuild").exit_code == 0
     assert _cli(settings, "ask", "Does age matter?").exit_code == 0
+
+
+def test_ingest_reports_progress_of_embedding_and_storing(fresh, embedder, tmp_path):
+    settings, first = fresh
+    docgen.make_memo_md(tmp_path / "parking.md")
+    events = []
+    report = ingest(settings, [tmp_path / "parking.md"], embedder=embedder,
+                    on_progress=lambda stage, done, total: events.append((stage, done, total)))
+    embedding = [e for e in events if e[0] == "embedding"]
+    storing = [e for e in events if e[0] == "storing"]
+    assert embedding and embedding[-1][1] == embedding[-1][2]  # only new text is embedded, to the end
+    assert storing and storing[-1][1:] == (report.passages, report.passages)

@@ -132,8 +132,14 @@ if st.button("Ingest", type="primary", icon=":material/upload:", disabled=not fi
                 bar.progress(0.25 * i / len(files), text=f"Saved {path.name}")
             bar.progress(0.3, text="Loading the embedding model")
             embedder = resources.assistant(settings).index.embedder if status.exists else None
-            bar.progress(0.4, text=f"Reading, splitting and embedding {len(saved)} document(s) with the bundled corpus")
-            report = ingest(settings, saved, embedder=embedder)
+            bar.progress(0.4, text=f"Reading and splitting {len(saved)} document(s) with the bundled corpus")
+            spans = {"embedding": (0.4, 0.9), "storing": (0.9, 1.0)}
+
+            def _progress(stage: str, done: int, total: int) -> None:
+                lo, hi = spans.get(stage, (0.4, 0.4))
+                bar.progress(lo + (hi - lo) * done / max(total, 1), text=f"{stage.capitalize()}: {done} of {total} passages")
+
+            report = ingest(settings, saved, embedder=embedder, on_progress=_progress)
         except (GuidanceError, OSError) as exc:
             bar.progress(1.0, text="Stopped")
             box.update(label="Ingest failed; the current index is unchanged", state="error")
