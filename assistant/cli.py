@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -20,6 +21,7 @@ from .config import BACKENDS, Settings
 from .errors import GuidanceError
 
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shells report for a writer whose reader closed
 
 
 class GuidanceGroup(click.Group):
@@ -34,12 +36,16 @@ class GuidanceGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was changed by the interrupted step", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`guidance ask ... | head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception:  # noqa: BLE001 - the one place that catches everything: no traceback for users
-            path = Path.cwd() / "guidance-crash.log"
             try:
-                path = Path(ctx.obj.paths.data_dir if ctx.obj else ".") / "crash.log"
+                path = _data_dir_for_crash(ctx) / "crash.log"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(traceback.format_exc(), encoding="utf-8")
                 where = f"details are in {path}"
@@ -47,6 +53,16 @@ class GuidanceGroup(click.Group):
                 where = "details could not be saved"
             click.echo(f"internal error: {sys.exc_info()[1]!r}; {where}. Please report it.", err=True)
             ctx.exit(EXIT_INTERNAL)
+
+
+def _data_dir_for_crash(ctx: click.Context) -> Path:
+    """The data folder (where crash details go), even if the settings cannot be read."""
+    if isinstance(ctx.obj, Settings):
+        return Path(ctx.obj.paths.data_dir)
+    try:
+        return Path(Settings.load().paths.data_dir)
+    except GuidanceError:
+        return Path.cwd()
 
 
 def _settings(ctx: click.Context) -> Settings:

@@ -134,3 +134,4 @@ def test_help_imports_nothing_heavy():
     assert out == ""
     result = subprocess.run([sys.executable, "-m", "assistant.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and re.search(r"ingest|ask", result.stdout)
+
