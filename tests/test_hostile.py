@@ -172,15 +172,10 @@ def _paths(value, prefix=()):
             yield from _paths(item, (*prefix, i))
 
 
-CASE_PATHS = list(_paths(VALID_CASE))
-mutations = st.lists(st.tuples(st.sampled_from(CASE_PATHS), st.sampled_from(["delete", "set", "add"]), json_like),
-                     min_size=1, max_size=3)
 
-
-@hyp_settings(max_examples=150, **FAST)
-@given(changes=mutations, suffix=st.sampled_from(["json", "yaml"]))
-def test_a_mutated_valid_case_is_analyzed_or_refused_naming_a_field(hostile, changes, suffix):
-    data = copy.deepcopy(VALID_CASE)
+def _mutated(valid, changes, added_key):
+    """A deep copy of ``valid`` with each (path, op, value) change applied: delete, set, or add a field."""
+    data = copy.deepcopy(valid)
     for path, op, value in changes:
         parent = data
         try:
@@ -191,9 +186,20 @@ def test_a_mutated_valid_case_is_analyzed_or_refused_naming_a_field(hostile, cha
             elif op == "set":
                 parent[path[-1]] = value
             elif isinstance(parent, dict):
-                parent["surprise_field"] = value
+                parent[added_key] = value
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change removed this path
+    return data
+
+CASE_PATHS = list(_paths(VALID_CASE))
+mutations = st.lists(st.tuples(st.sampled_from(CASE_PATHS), st.sampled_from(["delete", "set", "add"]), json_like),
+                     min_size=1, max_size=3)
+
+
+@hyp_settings(max_examples=150, **FAST)
+@given(changes=mutations, suffix=st.sampled_from(["json", "yaml"]))
+def test_a_mutated_valid_case_is_analyzed_or_refused_naming_a_field(hostile, changes, suffix):
+    data = _mutated(VALID_CASE, changes, "surprise_field")
     _analyze_or_case_error(hostile, _write_case(data, suffix))
 
 
@@ -254,20 +260,7 @@ def test_any_question_set_structure_loads_or_is_refused_clearly(data, suffix):
 @given(changes=st.lists(st.tuples(st.sampled_from(SET_PATHS), st.sampled_from(["delete", "set", "add"]), json_like),
                         min_size=1, max_size=3), suffix=st.sampled_from(["yaml", "jsonl"]))
 def test_a_mutated_valid_set_loads_or_is_refused_clearly(changes, suffix):
-    data = copy.deepcopy(VALID_SET)
-    for path, op, value in changes:
-        parent = data
-        try:
-            for key in path[:-1]:
-                parent = parent[key]
-            if op == "delete":
-                del parent[path[-1]]
-            elif op == "set":
-                parent[path[-1]] = value
-            elif isinstance(parent, dict):
-                parent["surprise"] = value
-        except (KeyError, IndexError, TypeError):
-            continue
+    data = _mutated(VALID_SET, changes, "surprise")
     _load_set_or_input_error(data, suffix)
 
 
