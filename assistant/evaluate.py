@@ -319,11 +319,13 @@ def run_set(
     baselines: bool = False,
     progress: bool = True,
     on_progress: Progress | None = None,
+    assistant: Any = None,
 ) -> RunResult:
     """Run every item of the set at ``path``; write results.json, report.md and report.html to ``out_dir``.
 
     ``out_dir`` defaults to ``default_out_dir(set name)``. A malformed set raises InputError before anything runs.
-    ``on_progress(done, total, label)`` is called after every item of every system.
+    ``on_progress(done, total, label)`` is called after every item of every system. ``assistant``: an
+    already-loaded ``api.Assistant`` to reuse (the app's shared one); by default one is loaded.
     """
     from .api import Assistant
     from .eval_report import render_html, render_markdown
@@ -331,7 +333,7 @@ def run_set(
     started = time.perf_counter()
     evalset = load_set(path, manifest_anchors(settings.paths.corpus_dir))
     _validate_questions(evalset, settings)
-    assistant = Assistant(settings)
+    assistant = assistant or Assistant(settings)
     index = assistant.index
     records = _run_assistant(evalset, settings, assistant, progress, on_progress)
     systems = {SYSTEM: {"description": "the assistant (hybrid retrieval, extractive composer, checker)",

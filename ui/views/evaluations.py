@@ -89,10 +89,9 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", disabled=set_p
 
     with resources.shown_errors():
         with st.spinner(f"Running every item of {set_path.name}..."):
-            # Wait for the shared index to finish loading first: two threads opening the same Chroma
-            # folder at once can collide inside chromadb.
-            resources.assistant(settings).index
-            result = run_set(set_path, settings, out, baselines=baselines, progress=False, on_progress=_progress)
+            # The shared assistant: its index is loaded once per process, not again for the run.
+            result = run_set(set_path, settings, out, baselines=baselines, progress=False, on_progress=_progress,
+                             assistant=resources.assistant(settings))
         bar.progress(1.0, text=f"Done: {result.items} items in {result.seconds:.1f} s, {len(result.failed)} failed")
         st.session_state[SELECTED] = str(out)
         st.session_state["eval_run_shown"] = str(out)  # show the new run (its selectbox is drawn below)
