@@ -1,73 +1,40 @@
-"""The library's front door: the few calls the CLI and the app make, each one line for them.
+"""The library's front door: everything the CLI and the app do, each one call for them.
 
-``Assistant`` loads the index once (building it from the bundled corpus the first time) and keeps
-it for the life of the process; it is read-only after loading, so one instance can serve many
-threads and sessions.
+``Assistant`` holds the settings and loads the index once (building it from the bundled corpus the
+first time); it is read-only after loading, so one instance can serve many threads and sessions.
+It answers (``ask``, ``stream``), analyzes cases and renders memos (``analyze``, ``memo_bytes``),
+checks files, ingests, reports the index's status and the guidelines' status on a date, and runs
+and compares evaluations. Every run is logged to the audit log here. The module-level functions
+are the same calls for callers that hold only settings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from . import audit, store
-from .config import Settings
-from .errors import GuidanceError, IndexMissingError, InputError
-from .types import Answer, CheckReport, FactorAnalysis
+from assistant import audit
+from assistant.config import Settings
+from assistant.errors import GuidanceError, IndexMissingError, InputError
+from assistant.types import Answer, CheckReport, FactorAnalysis, Status
 
 if TYPE_CHECKING:
-    from .case import Case
-    from .index import PassageSet
+    from assistant.answer.pipeline import AnswerEvent
+    from assistant.answer.retrieve import Filters
+    from assistant.cases.facts import Case
+    from assistant.cases.memo import Narrative
+    from assistant.corpus.passages import PassageSet
+    from assistant.evals.compare import Comparison
+    from assistant.evals.results import RunResult
+    from assistant.index.ingest import IngestReport
+    from assistant.index.load import Index
 
-
-class Assistant:
-    """A loaded assistant: settings, embedder and index, created on first use."""
-
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings or Settings.load()
-        self._index = None
-        self._lock = threading.Lock()
-
-    @property
-    def index(self):
-        """The loaded index (built from the bundled corpus on first use if there is none)."""
-        with self._lock:
-            if self._index is None:
-                from .index import load_index
-
-                self._index = load_index(self.settings, build_if_missing=True)
-            return self._index
-
-    def ask(
-        self, question: str, as_of: dt.date | None = None, k: int | None = None, filters=None, backend: str | None = None
-    ) -> Answer:
-        """Answer a question (or refuse), verified, and log the run (``backend`` overrides ``llm.backend``)."""
-        from .answer import ask
-
-        index = self.index
-        answer = ask(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend)
-        audit.record_answer(self.settings, answer, index.info.build_id)
-        return answer
-
-    def stream(
-        self, question: str, as_of: dt.date | None = None, k: int | None = None, filters=None, backend: str | None = None
-    ):
-        """Like ``ask``, yielding ``generate.StreamEvent``s: each verified line as it comes, then the answer (logged)."""
-        from .generate import stream_answer
-
-        index = self.index
-        for event in stream_answer(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend):
-            if event.answer is not None:
-                audit.record_answer(self.settings, event.answer, index.info.build_id)
-            yield event
-
-    def _log(self, kind: str, subject: str, passed: bool | None, payload: dict) -> None:
-        audit.record(self.settings, kind, subject, payload, passed=passed,
-                     build_id=self._index.info.build_id if self._index else None)
+RUNS_FOLDER = "eval-runs"
 
 
 class IndexStatus(BaseModel):
@@ -87,8 +54,206 @@ class IndexStatus(BaseModel):
     problem: str | None = None
 
 
+class Assistant:
+    """A loaded assistant: settings, embedder and index, created on first use."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings.load()
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    # --- the index ---------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> Index:
+        """The loaded index (built from the bundled corpus on first use if there is none)."""
+        with self._lock:
+            if self._index is None:
+                from assistant.index.load import load_index
+
+                self._index = load_index(self.settings, build_if_missing=True)
+            return self._index
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model and the index are loaded (so a question is answered without a wait)."""
+        return self._index is not None
+
+    def passages(self) -> PassageSet:
+        """The passages and canonical texts of the current build (or the bundled corpus); no model needed."""
+        if self._index is not None:
+            return self._index
+        from assistant.index.load import load_passages
+
+        return load_passages(self.settings)
+
+    def status(self) -> IndexStatus:
+        """The index: where it is, which build, which model, which documents (without loading the model)."""
+        return index_status(self.settings)
+
+    def ingest(self, paths: list[Path] | None = None, rebuild: bool = False, progress: bool = False,
+               on_progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+        """Index the bundled corpus plus ``paths``; the next question uses the new build."""
+        from assistant.index.ingest import ingest
+
+        embedder = self._index.embedder if self._index is not None else None
+        report = ingest(self.settings, list(paths or []), rebuild=rebuild, progress=progress, embedder=embedder,
+                        on_progress=on_progress)
+        if report.changed:
+            with self._lock:
+                self._index = None
+        return report
+
+    def framework_status(self, on: dt.date) -> Status | None:
+        """The 2021 guidelines' legal status on a date (from the corpus manifest)."""
+        from assistant.corpus.manifest import GUIDELINES_ID, load_manifest
+        from assistant.corpus.status import status_on
+
+        meta = load_manifest(self.settings.paths.corpus_dir).get(GUIDELINES_ID)
+        return status_on(meta, on) if meta else None
+
+    # --- questions ---------------------------------------------------------------------------------
+
+    def ask(
+        self, question: str, as_of: dt.date | None = None, k: int | None = None, filters: Filters | None = None,
+        backend: str | None = None,
+    ) -> Answer:
+        """Answer a question (or refuse), verified, and log the run (``backend`` overrides ``llm.backend``)."""
+        from assistant.answer.pipeline import ask
+
+        index = self.index
+        answer = ask(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend)
+        audit.record_answer(self.settings, answer, index.info.build_id)
+        return answer
+
+    def stream(
+        self, question: str, as_of: dt.date | None = None, k: int | None = None, filters: Filters | None = None,
+        backend: str | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Like ``ask``, yielding each verified line as it comes, then the answer (logged)."""
+        from assistant.answer.pipeline import stream
+
+        index = self.index
+        for event in stream(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend):
+            if event.answer is not None:
+                audit.record_answer(self.settings, event.answer, index.info.build_id)
+            yield event
+
+    # --- cases and memos -----------------------------------------------------------------------------
+
+    def analyze(self, case: Case, as_of: dt.date | None = None, log: bool = True) -> FactorAnalysis:
+        """The factor analysis of a validated case with its check report (assessed on ``as_of`` if given)."""
+        from assistant.cases.analysis import assess_case, on_date
+
+        case = on_date(case, as_of)
+        analysis = assess_case(case, self.passages(), self.settings)
+        if log:
+            audit.record_analysis(self.settings, analysis, case)
+        return analysis
+
+    def log_analysis(self, analysis: FactorAnalysis, case: Case | None) -> int | None:
+        """Record an analysis in the audit log (the app does when a memo is downloaded)."""
+        return audit.record_analysis(self.settings, analysis, case)
+
+    def analyze_file(self, path: Path | str, as_of: dt.date | None = None) -> tuple[Case, FactorAnalysis]:
+        """Read and validate a case file, then analyze it (a bad file is a ``CaseError``, exit code 2)."""
+        from assistant.cases.analysis import on_date
+        from assistant.cases.facts import load_case
+
+        case = on_date(load_case(Path(path)), as_of, f"case file {path} as of {as_of}")
+        return case, self.analyze(case)
+
+    def memo_bytes(self, analysis: FactorAnalysis, case: Case | None, fmt: str, narrative: Narrative | None = None) -> bytes:
+        """The memo of an analysis as bytes: ``fmt`` is md, docx or pdf."""
+        from assistant.cases.memo import memo_bytes
+
+        return memo_bytes(analysis, case, self.passages(), fmt, narrative)
+
+    def narrative(self, analysis: FactorAnalysis) -> Narrative:
+        """Memo sentences drafted by the configured chat model, each verified (the model sees only a copy)."""
+        from assistant.cases.narrative import draft_narrative
+
+        return draft_narrative(analysis.model_copy(deep=True), self.passages(), self.settings)
+
+    def write_memo(self, path: Path | str, out: Path | str, as_of: dt.date | None = None,
+                   narrative: bool = False) -> tuple[Case, FactorAnalysis, Path]:
+        """Analyze a case file and write its memo to ``out`` (.md, .docx or .pdf); nothing is written on bad input."""
+        from assistant.cases.memo import MEMO_SUFFIXES, write_memo
+
+        out = Path(out)
+        if out.suffix.lower() not in MEMO_SUFFIXES:  # before any work, so a typo costs nothing
+            raise InputError(f"cannot write a memo as '{out.name}': the file name must end in {', '.join(MEMO_SUFFIXES)}")
+        case, analysis = self.analyze_file(path, as_of)
+        sentences = self.narrative(analysis) if narrative else None
+        return case, analysis, write_memo(analysis, case, out, self.passages(), sentences)
+
+    def memo_markdown(self, path: Path | str, as_of: dt.date | None = None, narrative: bool = False) -> tuple[FactorAnalysis, str]:
+        """Analyze a case file and render its memo as Markdown (with a verified model-drafted narrative if asked)."""
+        case, analysis = self.analyze_file(path, as_of)
+        sentences = self.narrative(analysis) if narrative else None
+        return analysis, self.memo_bytes(analysis, case, "md", sentences).decode("utf-8")
+
+    def check_file(self, path: Path | str, case_path: Path | str | None = None) -> CheckReport:
+        """Check the JSON of an answer or an analysis (against the case file ``case_path`` if given); logged."""
+        from assistant.cases.analysis import analyze
+        from assistant.cases.facts import load_case
+        from assistant.check.files import check_file
+
+        source = self.passages()
+        case = load_case(Path(case_path)) if case_path is not None else None
+        derived = analyze(case, source, self.settings) if case is not None else None
+        report = check_file(Path(path), source, case=case, settings=self.settings, derived=derived)
+        audit.record_check(self.settings, path, report, case)
+        return report
+
+    # --- evaluations -----------------------------------------------------------------------------------
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where evaluation runs are written by default, from the CLI and from the app alike."""
+        return self.settings.paths.data_dir / RUNS_FOLDER
+
+    def evaluate(self, set_path: Path | str, out: Path | str | None = None, baselines: bool = False, progress: bool = False,
+                 on_progress: Callable[[int, int, str], None] | None = None) -> RunResult:
+        """Run a question or case set; results go to ``out``, by default ``runs_dir/<set>-<time>``."""
+        from assistant.evals.runner import run_name, run_set
+        from assistant.evals.sets import load_set, resolve_set
+
+        set_path = resolve_set(set_path)
+        if out is None:
+            out = self.runs_dir / run_name(load_set(set_path).name)
+            n = 1
+            while out.exists():  # two runs of one set within a second
+                n += 1
+                out = out.with_name(f"{out.name.split('~')[0]}~{n}")
+        return run_set(set_path, self.settings, out, baselines=baselines, progress=progress, on_progress=on_progress,
+                       index=self.index)
+
+    def runs(self) -> list[Path]:
+        """The run folders in ``runs_dir``, newest first."""
+        if not self.runs_dir.is_dir():
+            return []
+        found = [p for p in self.runs_dir.iterdir() if (p / "results.json").is_file()]
+        return sorted(found, key=lambda p: (p / "results.json").stat().st_mtime, reverse=True)
+
+    def compare(self, run_a: Path | str, run_b: Path | str, ignore: tuple[str, ...] = ()) -> Comparison:
+        """Compare run B with run A: metric deltas, flipped items, regression."""
+        from assistant.evals.compare import compare_runs
+
+        return compare_runs(run_a, run_b, ignore)
+
+
+def current_build_id(settings: Settings) -> str | None:
+    """The id of the current index build (None when there is none yet), without opening it."""
+    from assistant.index import store
+
+    return store.current_build_id(store.index_dir(settings))
+
+
 def index_status(settings: Settings) -> IndexStatus:
     """Describe the current index without loading the embedding model."""
+    from assistant.index import store
+
     root = store.index_dir(settings)
     server = f"{settings.store.chroma_host}:{settings.store.chroma_port}" if settings.store.chroma_host else None
     try:
@@ -111,81 +276,29 @@ def index_status(settings: Settings) -> IndexStatus:
     )
 
 
-# --- case analyses, memos and the checker ---------------------------------------------------------
+# --- the same calls for callers that hold only settings ---------------------------------------------
 
 
 def analyze_case_file(settings: Settings, path: Path | str, as_of: dt.date | None = None) -> tuple[Case, FactorAnalysis]:
-    """Read and validate a case file, analyze it and attach the checker's report (with the case).
-
-    ``as_of`` assesses the case on another date than its ``assessed_on``. A bad case file raises
-    ``CaseError`` (exit code 2) before anything is analyzed or written.
-    """
-    case, analysis, _ = _analyze(settings, Path(path), as_of)
-    return case, analysis
+    """Read, validate and analyze a case file; the analysis carries the checker's report."""
+    return Assistant(settings).analyze_file(path, as_of)
 
 
-def write_case_memo(
-    settings: Settings, path: Path | str, out: Path | str, as_of: dt.date | None = None, narrative: bool = False
-) -> tuple[Case, FactorAnalysis, Path]:
-    """Analyze a case file and write its memo to ``out`` (.md, .docx or .pdf); nothing is written on bad input.
-
-    ``narrative``: add a section drafted by the configured language model, every sentence verified.
-    """
-    from .memo import MEMO_SUFFIXES, write_memo
-
-    out = Path(out)
-    if out.suffix.lower() not in MEMO_SUFFIXES:  # before any work, so a typo costs nothing
-        raise InputError(f"cannot write a memo as '{out.name}': the file name must end in {', '.join(MEMO_SUFFIXES)}")
-    case, analysis, source = _analyze(settings, Path(path), as_of)
-    return case, analysis, write_memo(analysis, case, out, source, _narrative(settings, analysis, source, narrative))
+def write_case_memo(settings: Settings, path: Path | str, out: Path | str, as_of: dt.date | None = None,
+                    narrative: bool = False) -> tuple[Case, FactorAnalysis, Path]:
+    """Analyze a case file and write its memo to ``out`` (.md, .docx or .pdf); nothing is written on bad input."""
+    return Assistant(settings).write_memo(path, out, as_of, narrative)
 
 
-def memo_markdown(
-    settings: Settings, path: Path | str, as_of: dt.date | None = None, narrative: bool = False
-) -> tuple[FactorAnalysis, str]:
-    """Analyze a case file and render its memo as Markdown (with a verified model-drafted narrative if asked)."""
-    from .memo import render_markdown
-
-    case, analysis, source = _analyze(settings, Path(path), as_of)
-    return analysis, render_markdown(analysis, case, source, _narrative(settings, analysis, source, narrative))
-
-
-def _narrative(settings: Settings, analysis: FactorAnalysis, source: PassageSet, wanted: bool):
-    """The verified narrative sentences when ``wanted`` (the model never sees or changes anything but a copy)."""
-    if not wanted:
-        return None
-    from .generate import draft_narrative
-
-    return draft_narrative(analysis.model_copy(deep=True), source, settings)
+def memo_markdown(settings: Settings, path: Path | str, as_of: dt.date | None = None, narrative: bool = False) -> tuple[FactorAnalysis, str]:
+    """Analyze a case file and render its memo as Markdown."""
+    return Assistant(settings).memo_markdown(path, as_of, narrative)
 
 
 def check_file(settings: Settings, path: Path | str, case_path: Path | str | None = None) -> CheckReport:
-    """Check the JSON of an answer or an analysis in ``path`` (against the case file ``case_path`` if given)."""
-    from .case import load_case
-    from .check import check_file as run_check
-    from .index import load_passages
-
-    case = load_case(Path(case_path)) if case_path is not None else None
-    report = run_check(Path(path), load_passages(settings), case=case, settings=settings)
-    audit.record_check(settings, path, report, case)
-    return report
+    """Check the JSON of an answer or an analysis (against the case file ``case_path`` if given)."""
+    return Assistant(settings).check_file(path, case_path)
 
 
-def _analyze(settings: Settings, path: Path, as_of: dt.date | None) -> tuple[Case, FactorAnalysis, PassageSet]:
-    from .analysis import analyze
-    from .case import load_case, parse_case
-    from .check import check_analysis
-    from .index import load_passages
+__all__ = ["Assistant", "IndexStatus", "analyze_case_file", "check_file", "current_build_id", "index_status", "memo_markdown", "write_case_memo"]
 
-    case = load_case(path)
-    if as_of is not None and as_of != case.assessed_on:
-        case = parse_case({**case.model_dump(mode="python"), "assessed_on": as_of}, f"case file {path} as of {as_of}")
-    source = load_passages(settings)
-    analysis = analyze(case, source, settings)
-    analysis.check = check_analysis(analysis, source, case=case, settings=settings, derived=None)
-    audit.record_analysis(settings, analysis, case)
-    return case, analysis, source
-
-
-def _log_run(settings: Settings, kind: str, subject: str, passed: bool | None, payload: dict) -> None:
-    audit.record(settings, kind, subject, payload, passed=passed)

@@ -12,16 +12,22 @@ import hashlib
 import json
 import os
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .errors import ConfigError
+from assistant.errors import ConfigError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_CORPUS_DIR = PACKAGE_DIR.parent / "corpus"
+
+def _package_data(*parts: str) -> Path:
+    """A folder of package data, found through importlib.resources (works from a checkout or a wheel)."""
+    from importlib.resources import files
+
+    return Path(str(files("assistant").joinpath(*parts)))
+
+
+DEFAULT_CORPUS_DIR = _package_data("corpus", "bundled")
 
 
 def _default_data_dir() -> Path:

@@ -2,7 +2,7 @@
 
 Every seam of the pipeline (read -> split -> embed/store -> retrieve -> compose -> check) passes
 one of these pydantic models, never a raw dict or a LangChain ``Document``. Their JSON forms are
-the public contracts of ``../shared/CONTRACTS.md`` (sections 2 and 5), so fields are only added,
+the public contracts of ``docs/CONTRACTS.md`` (sections 2 and 5), so fields are only added,
 never renamed.
 """
 
@@ -107,7 +107,7 @@ class DocumentMeta(BaseModel):
 
 
 class Status(BaseModel):
-    """A document's legal status on a given date (CONTRACTS section 2, ``status``)."""
+    """A document's legal status on a given date (docs/CONTRACTS.md section 2, ``status``)."""
 
     doc_id: str
     as_of: dt.date
@@ -117,7 +117,7 @@ class Status(BaseModel):
 
 
 class Citation(BaseModel):
-    """A verified pointer from a claim to an exact span of a document (CONTRACTS section 2)."""
+    """A verified pointer from a claim to an exact span of a document (docs/CONTRACTS.md section 2)."""
 
     doc_id: str
     anchor: str | None = None
@@ -165,8 +165,44 @@ class CheckReport(BaseModel):
         return cls(passed=not any(f.severity == "error" for f in findings), findings=findings)
 
 
+class Outcome(BaseModel):
+    """What happened while answering, as typed fields (``Answer.backend`` says the same in one string)."""
+
+    backend: str = Field("extractive", description="The backend asked for: extractive, openai or ollama.")
+    composer: Literal["extractive", "chat_model"] = Field("extractive", description="Who composed the answer shown.")
+    model: str | None = Field(None, description="The chat model asked for, e.g. 'openai:qwen2.5-7b-instruct'.")
+    refusal: str | None = Field(
+        None, description="Why the answer is a refusal: relevance, out_of_scope_topic, model (the model declined), "
+        "unverified (no claim survived verification); None when answered.",
+    )
+    fallback: bool = Field(False, description="The model's answer could not be verified; the extractive answer is shown.")
+    fallback_reason: str | None = Field(None, description="Why it fell back (e.g. 'timeout after 60 s', 'no verified claim').")
+    drafting: Literal["verified", "repaired", "dropped", "incomplete"] | None = Field(
+        None, description="A chat model's draft: every claim verified; verified after a repair round; unverified claims "
+        "dropped; or cut off (a stream broke) after some claims verified.",
+    )
+    drafting_failure: str | None = Field(None, description="For 'incomplete': what broke the draft off.")
+
+    def label(self) -> str:
+        """The ``backend`` string of an answer with this outcome (kept as it always was)."""
+        if self.composer == "extractive" and self.backend == "extractive":
+            return "extractive"
+        if self.fallback:
+            return f"extractive (fallback: {self.fallback_reason or 'no verified claim'})"
+        model = self.model or self.backend
+        if self.refusal in ("relevance", "out_of_scope_topic"):
+            return f"{model} (refused by the relevance gate)"
+        if self.drafting == "repaired":
+            return f"{model} (repaired)"
+        if self.drafting == "dropped":
+            return f"{model} (unverified claims dropped)"
+        if self.drafting == "incomplete":
+            return f"{model} (incomplete: {self.drafting_failure})"
+        return model
+
+
 class Answer(BaseModel):
-    """The answer to a question (CONTRACTS section 2)."""
+    """The answer to a question (docs/CONTRACTS.md section 2)."""
 
     question: str
     answer: str
@@ -175,11 +211,12 @@ class Answer(BaseModel):
     retrieved: list[Retrieved] = Field(default_factory=list)
     status: Status | None = None
     check: CheckReport = Field(default_factory=CheckReport)
-    backend: str = "extractive"
+    backend: str = Field("extractive", description="Who composed the answer, in one string; see ``outcome`` for the typed fields.")
+    outcome: Outcome = Field(default_factory=Outcome)
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
-# --- case factor analysis (CONTRACTS section 4) ----------------------------------------------------
+# --- case factor analysis (docs/CONTRACTS.md section 4) ----------------------------------------------------
 
 PriorityId = Literal["national_security", "public_safety", "border_security"]
 PriorityOutcome = Literal["meets", "does_not_meet", "officer_assessment", "insufficient_facts"]
@@ -215,7 +252,7 @@ class FrameworkStatus(BaseModel):
 
 
 class FactorAnalysis(BaseModel):
-    """The factor analysis of a case (CONTRACTS section 4). The decision stays the officer's."""
+    """The factor analysis of a case (docs/CONTRACTS.md section 4). The decision stays the officer's."""
 
     case_id: str
     assessed_on: dt.date

@@ -4,7 +4,7 @@ Runs each measurement in a fresh data folder and prints a table (``--json`` for 
 issue 2: --help < 0.5 s; warm p50 <= 50 ms and p95 <= 100 ms; cold ingest < 20 s; peak memory
 < 1.2 GB.
 
-    .venv/bin/python bench/bench.py [--set evals/sets/dev-questions.yaml] [--repeat 3] [--json]
+    .venv/bin/python bench/bench.py [--set assistant/evals/data/sets/dev-questions.yaml] [--repeat 3] [--json]
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.evals import data_dir
+
 REPO = Path(__file__).resolve().parent.parent
+SETS = data_dir("sets")
 GUIDANCE = str(Path(sys.executable).parent / "guidance")
 
 _PEAK_CHILD = """
@@ -58,7 +61,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default=str(REPO / "evals" / "sets" / "dev-questions.yaml"))
+    parser.add_argument("--set", default=str(SETS / "dev-questions.yaml"))
     parser.add_argument("--repeat", type=int, default=3, help="rounds over the question set for warm latency")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

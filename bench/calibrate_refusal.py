@@ -2,7 +2,7 @@
 
 For every question of the set it computes the two numbers the refusal rests on (the best passage's\nrelevance, and how much closer the nearest out-of-scope topic is than the best passage), sweeps\n``answer.refusal_threshold`` and ``answer.decoy_margin`` over a grid, and reports the pair in the\ncentre of the region with the fewest wrong decisions, with refusal accuracy, precision and recall.
 
-    .venv/bin/python bench/calibrate_refusal.py [--set evals/sets/dev-questions.yaml] [--json]
+    .venv/bin/python bench/calibrate_refusal.py [--set assistant/evals/data/sets/dev-questions.yaml] [--json]
 """
 
 from __future__ import annotations
@@ -13,14 +13,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+from assistant.evals import data_dir
+
+SETS = data_dir("sets")
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
 def features(index, settings, question: str):
     """The refusal features of one question (see assistant.answer.assess)."""
-    from assistant.answer import assess
-    from assistant.retrieve import search
+    from assistant.answer.refusal import assess
+    from assistant.answer.retrieve import search
 
     vector = index.embedder.embed_query(question)
     results = search(index, question, settings.retrieval, query_vector=vector)
@@ -29,15 +33,15 @@ def features(index, settings, question: str):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default=str(REPO / "evals" / "sets" / "dev-questions.yaml"))
+    parser.add_argument("--set", default=str(SETS / "dev-questions.yaml"))
     parser.add_argument("--json", action="store_true", help="print the calibration as JSON")
     args = parser.parse_args()
 
     import yaml
 
     from assistant.config import Settings
-    from assistant.index import load_index
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
+    from assistant.index.load import load_index
 
     items = [i for i in yaml.safe_load(Path(args.set).read_text())["items"] if "refused" in i.get("expect", {})]
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """Mutation report: how many broken analyses the checker catches, and its false alarms on correct ones.
 
-Takes the correct analysis of every dev case (evals/sets/dev-cases.yaml; hand-built cases until it
+Takes the correct analysis of every dev case (assistant/evals/data/sets/dev-cases.yaml; hand-built cases until it
 exists), breaks it in each way of tests/mutations.py, and prints the catch rate per mutation, the
 false alarm count (error findings on correct analyses) and every miss. No model is loaded.
 
@@ -26,7 +26,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from assistant.config import Settings
-    from assistant.index import load_passages
+    from assistant.index.load import load_passages
     from tests.mutations import format_result, run_suite
 
     settings = Settings()

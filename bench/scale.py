@@ -33,6 +33,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from assistant.evals import data_dir
+
+SETS = data_dir("sets")
+
 REPO = Path(__file__).resolve().parent.parent
 
 DEPARTMENTS = ["Parking Authority", "Water Board", "Transit Office", "Housing Bureau", "Library Service", "Parks Department",
@@ -78,7 +82,7 @@ def queries(n: int, seed: int = 11) -> list[str]:
     """Half questions about the guidelines (the dev set), half about the synthetic memos."""
     import yaml
 
-    items = yaml.safe_load((REPO / "evals" / "sets" / "dev-questions.yaml").read_text(encoding="utf-8"))["items"]
+    items = yaml.safe_load((SETS / "dev-questions.yaml").read_text(encoding="utf-8"))["items"]
     about_guidelines = [i["question"] for i in items][: n // 2]
     rng = random.Random(seed)
     about_memos = [f"What must the {rng.choice(DEPARTMENTS)} do about {rng.choice(SUBJECTS)}?" for _ in range(n - len(about_guidelines))]
@@ -105,8 +109,8 @@ def measure(corpus: Path, data: Path, n_queries: int, host: str | None, port: in
     sys.path.insert(0, str(REPO))
     from assistant.api import Assistant
     from assistant.config import Settings
-    from assistant.embed import load_embedder
-    from assistant.ingest import ingest
+    from assistant.index.embed import load_embedder
+    from assistant.index.ingest import ingest
 
     settings = Settings.load()
     settings.paths.data_dir = data

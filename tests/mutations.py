@@ -17,8 +17,12 @@ from typing import Any
 
 import yaml
 
+from assistant.evals import data_dir
+
+SETS = data_dir("sets")
+
 REPO = Path(__file__).resolve().parent.parent
-DEV_CASES = REPO / "evals" / "sets" / "dev-cases.yaml"
+DEV_CASES = SETS / "dev-cases.yaml"
 
 PROTECTED_REASONS = (
     "The person is Muslim and attends a mosque.",
@@ -87,7 +91,7 @@ def shifted_offsets(doc: Doc, derived: Doc, source: Any, n: int) -> Doc | None:
 
 
 def _other_citation(source: Any, own: str) -> Doc:
-    from assistant.answer import cite_anchor
+    from assistant.citations.cite import cite_anchor
 
     if own in OTHER_UNIT:
         other = OTHER_UNIT[own]
@@ -136,8 +140,8 @@ def unsupported_finding(doc: Doc, derived: Doc, source: Any, n: int) -> Doc | No
 
 
 def factor_without_fact(doc: Doc, derived: Doc, source: Any, n: int) -> Doc | None:
-    from assistant.answer import cite_anchor
-    from assistant.rules import AGGRAVATING, MITIGATING
+    from assistant.cases.rules import AGGRAVATING, MITIGATING
+    from assistant.citations.cite import cite_anchor
 
     present = {f["id"] for f in derived["aggravating"] + derived["mitigating"]}
     missing = [a for a in AGGRAVATING + MITIGATING if a not in present]
@@ -284,9 +288,10 @@ class SuiteResult:
 
 def run_suite(source: Any, settings: Any, cases: list[Doc] | None = None) -> SuiteResult:
     """Apply every mutation to every case's correct analysis and check each result."""
-    from assistant.analysis import analyze
-    from assistant.case import parse_case
-    from assistant.check import check_analysis, read_analysis
+    from assistant.cases.analysis import analyze
+    from assistant.cases.facts import parse_case
+    from assistant.check.analyses import check_analysis
+    from assistant.check.files import read_analysis
 
     result = SuiteResult()
     for n, raw in enumerate(cases if cases is not None else load_cases()):

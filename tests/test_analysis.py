@@ -13,17 +13,22 @@ import shutil
 import pytest
 import yaml
 
-from assistant.analysis import BORDER_CUTOFF, analyze, load_rules
-from assistant.answer import cite_anchor
-from assistant.case import CaseError, parse_case
-from assistant.check import check_citation
+from assistant.cases.analysis import BORDER_CUTOFF, analyze, load_rules
+from assistant.cases.facts import CaseError, parse_case
+from assistant.cases.rules import AGGRAVATING, MITIGATING, PRIORITIES
+from assistant.check.citations import check_citation
+from assistant.citations.cite import cite_anchor
+from assistant.config import DEFAULT_CORPUS_DIR
 from assistant.errors import ConfigError
-from assistant.index import load_passages
-from assistant.rules import AGGRAVATING, MITIGATING, PRIORITIES
+from assistant.evals import data_dir
+from assistant.index.load import load_passages
 
-from .conftest import REPO, make_settings
+from .conftest import make_settings
 
-DEV_CASES = yaml.safe_load((REPO / "evals" / "sets" / "dev-cases.yaml").read_text(encoding="utf-8"))["items"]
+SETS = data_dir("sets")
+CASES = data_dir("cases")
+
+DEV_CASES = yaml.safe_load((SETS / "dev-cases.yaml").read_text(encoding="utf-8"))["items"]
 FACTORS = AGGRAVATING + MITIGATING
 
 
@@ -99,7 +104,7 @@ def test_thresholds_name_settings_and_notes_say_the_guidelines_set_no_number(set
 
 def _broken_corpus(tmp_path, edit):
     corpus = tmp_path / "corpus"
-    shutil.copytree(REPO / "corpus", corpus)
+    shutil.copytree(DEFAULT_CORPUS_DIR, corpus)
     path = corpus / "rules" / "dhs-2021-guidelines.yaml"
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     return corpus
@@ -398,9 +403,9 @@ def test_every_citation_is_exact_and_every_reason_avoids_removability(source, se
 
 
 def test_json_form_follows_contracts_section_4(source, settings):
-    from assistant.case import load_case
+    from assistant.cases.facts import load_case
 
-    data = analyze(load_case(REPO / "evals" / "cases" / "hx-001.yaml"), source, settings).model_dump(mode="json")
+    data = analyze(load_case(CASES / "hx-001.yaml"), source, settings).model_dump(mode="json")
     assert {"case_id", "assessed_on", "framework", "priorities", "aggravating", "mitigating", "check"} <= set(data)
     assert data["case_id"] == "HX-001" and data["assessed_on"] == "2022-03-01"
     assert data["framework"]["status_on_assessed_date"] == "in_effect"

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from assistant.answer import ask, verify
-from assistant.check import REFUSAL
-from assistant.retrieve import Filters, search
+from assistant.answer.pipeline import ask, verify
+from assistant.answer.retrieve import Filters, search
+from assistant.check.rules import REFUSAL
 
 CONTRACT_ANCHORS = [
     "scope", "principle.discretion", "priority.national_security", "priority.public_safety",
@@ -164,7 +164,7 @@ def test_filters_restrict_retrieval(corpus_index, corpus_settings):
 def test_hybrid_retriever_is_a_langchain_retriever_with_filters(corpus_index, corpus_settings):
     from langchain_core.retrievers import BaseRetriever
 
-    from assistant.retrieve import HybridRetriever
+    from assistant.answer.langchain_retriever import HybridRetriever
 
     retriever = HybridRetriever(index=corpus_index, settings=corpus_settings.retrieval, k=3)
     assert isinstance(retriever, BaseRetriever)

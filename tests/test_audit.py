@@ -17,13 +17,18 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings as hyp_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
-from assistant import api, audit, runlog, store
+from assistant import api, audit
+from assistant.audit import runlog
 from assistant.cli import cli
+from assistant.index import store
 
 from .conftest import REPO, make_settings
 
@@ -248,7 +253,7 @@ def test_every_log_command_has_help():
 
 
 def test_a_log_of_the_first_version_is_migrated_and_stays_readable(data):
-    from assistant.feedback import recent_feedback
+    from assistant.audit.feedback import recent_feedback
 
     path = runlog.log_path(data.paths.data_dir)
     with sqlite3.connect(path) as conn:
@@ -274,7 +279,7 @@ def test_a_log_that_cannot_be_written_warns_and_the_answer_still_comes(data, cap
 
 
 def test_an_evaluation_record_holds_the_set_metrics_and_failures(data, tmp_path):
-    from assistant import evaluate
+    from assistant.evals import runner as evaluate
 
     qs = tmp_path / "set.yaml"
     qs.write_text(textwrap.dedent("""\
@@ -319,6 +324,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_the_log_survives_a_writer_killed_mid_write(tmp_path):
     settings = make_settings(tmp_path / "data")
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(settings.paths.data_dir)], stdout=subprocess.PIPE,
@@ -339,3 +345,42 @@ def test_the_log_survives_a_writer_killed_mid_write(tmp_path):
     assert all(isinstance(r.payload, dict) for r in audit.list_records(settings, limit=None))
     assert audit.record(settings, "ask", "after the crash", {}) == max(ids) + 1
     assert _cli(settings, "log", "list", "--limit", "1").exit_code == 0
+
+
+def _written_kinds() -> set[str]:
+    """Every kind the package's code passes to ``audit.record`` (string literals and *_KIND constants)."""
+    import ast
+
+    root = Path(audit.__file__).resolve().parent.parent
+    kinds: set[str] = set()
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {t.id: n.value.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                     for t in n.targets if isinstance(t, ast.Name) and t.id.endswith("_KIND")
+                     and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)}
+        for node in ast.walk(tree):
+            func = node.func if isinstance(node, ast.Call) else None
+            name = getattr(func, "attr", None) or getattr(func, "id", None)
+            if name != "record" or len(node.args) < 2:
+                continue
+            arg = node.args[1]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                kinds.add(arg.value)
+            elif isinstance(arg, ast.Name) and arg.id in constants:
+                kinds.add(constants[arg.id])
+    return kinds
+
+
+def test_every_kind_the_code_writes_can_be_listed(tmp_path):
+    written = _written_kinds()
+    assert {"llm_failure", "feedback"} <= written and written <= set(audit.KINDS), written - set(audit.KINDS)
+    settings = make_settings(tmp_path / "data")
+    for kind in audit.KINDS:
+        audit.record(settings, kind, f"a {kind} record", {"kind": kind})
+    env = {"GUIDANCE_PATHS__DATA_DIR": str(settings.paths.data_dir)}
+    for kind in audit.KINDS:
+        listed = CliRunner().invoke(cli, ["log", "list", "--kind", kind, "--json"], env=env)
+        assert listed.exit_code == 0, listed.output
+        assert [r["subject"] for r in json.loads(listed.output)] == [f"a {kind} record"]
+    with pytest.raises(ValueError, match="unknown kind"):
+        audit.record(settings, "not_a_kind", "x", {})

@@ -8,12 +8,13 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from assistant.case import Case, CaseError, load_case, parse_case
+from assistant.cases.facts import Case, CaseError, load_case, parse_case
 from assistant.errors import InputError
+from assistant.evals import data_dir
 
-from .conftest import REPO
+CASES = data_dir("cases")
 
-CASES_DIR = REPO / "evals" / "cases"
+CASES_DIR = CASES
 BASE = {"case_id": "T-1", "assessed_on": "2022-03-01"}
 
 

@@ -12,13 +12,14 @@ import json
 
 import pytest
 
-from assistant.analysis import analyze
-from assistant.answer import cite_anchor
-from assistant.case import parse_case
-from assistant.check import RULES, check_analysis, check_file, read_analysis
-from assistant.check_analyses import protected_use, rests_on_removability
+from assistant.cases.analysis import analyze, check_against_case
+from assistant.cases.facts import parse_case
+from assistant.check.analyses import check_analysis, protected_use, rests_on_removability
+from assistant.check.files import check_file, read_analysis
+from assistant.check.rules import RULES
+from assistant.citations.cite import cite_anchor
 from assistant.errors import InputError
-from assistant.index import load_passages
+from assistant.index.load import load_passages
 from assistant.types import Answer, Status
 
 from .conftest import make_settings
@@ -69,7 +70,7 @@ def test_every_rule_has_a_description_and_analysis_rules_name_their_passage(sour
 
 
 def test_the_tools_own_analysis_passes(good, case, source, settings):
-    report = check_analysis(good, source, case=case, settings=settings)
+    report = check_against_case(good, case, source, settings)
     assert report.passed and report.findings == []
 
 
@@ -153,7 +154,7 @@ def test_a_factor_without_facts_is_an_error(good, source):
 def test_meets_without_supporting_facts_is_an_error(good, case, source, settings):
     border = next(p for p in good.priorities if p.id == "border_security")
     border.finding = "meets"
-    report = check_analysis(good, source, case=case, settings=settings)
+    report = check_against_case(good, case, source, settings)
     found = next(f for f in report.findings if f.code == "FINDING_UNSUPPORTED")
     assert found.anchor == "priority.border_security" and "does_not_meet" in found.message
 
@@ -161,7 +162,7 @@ def test_meets_without_supporting_facts_is_an_error(good, case, source, settings
 def test_other_disagreements_with_the_facts_are_errors(good, case, source, settings):
     border = next(p for p in good.priorities if p.id == "border_security")
     border.finding = "insufficient_facts"
-    assert "FINDING_MISMATCH" in codes(check_analysis(good, source, case=case, settings=settings))
+    assert "FINDING_MISMATCH" in codes(check_against_case(good, case, source, settings))
 
 
 def test_a_factor_without_its_fact_is_an_error_and_an_omitted_one_a_warning(good, case, source, settings):
@@ -169,7 +170,7 @@ def test_a_factor_without_its_fact_is_an_error_and_an_omitted_one_a_warning(good
         "id": "mit.service", "facts": ["Served in the Army"], "citations": [cite_anchor(source, "mit.service")],
     }))
     omitted = good.aggravating.pop()
-    report = check_analysis(good, source, case=case, settings=settings)
+    report = check_against_case(good, case, source, settings)
     assert "FACTOR_NOT_TRIGGERED" in codes(report)
     assert "FACTOR_OMITTED" in codes(report, "warning") and "FACTOR_OMITTED" not in codes(report)
     assert any(f.anchor == omitted.id for f in report.findings if f.code == "FACTOR_OMITTED")
@@ -177,7 +178,7 @@ def test_a_factor_without_its_fact_is_an_error_and_an_omitted_one_a_warning(good
 
 def test_an_analysis_of_another_case_is_an_error(good, source, settings):
     other = parse_case({**BASE, "case_id": "T-2"}, "test")
-    assert codes(check_analysis(good, source, case=other, settings=settings)) == {"CASE_MISMATCH"}
+    assert codes(check_against_case(good, other, source, settings)) == {"CASE_MISMATCH"}
 
 
 # --- civil rights and removability ---------------------------------------------------------------
@@ -220,7 +221,7 @@ def test_a_protected_reason_is_an_error_and_a_protected_mitigating_fact_a_warnin
 
 def test_relief_grounds_are_not_protected_ground_findings(source, settings):
     case = parse_case({**BASE, "circumstances": {"relief_eligibility": ["asylum on account of religion and political opinion"]}}, "t")
-    assert check_analysis(analyze(case, source, settings), source, case=case, settings=settings).findings == []
+    assert check_against_case(analyze(case, source, settings), case, source, settings).findings == []
 
 
 @pytest.mark.parametrize(("reasons", "alone"), [
@@ -276,7 +277,7 @@ def test_status_mismatch_names_the_passage_that_states_the_status(good, source):
 def test_check_file_tells_analyses_and_answers_apart(tmp_path, good, case, source, settings):
     path = tmp_path / "analysis.json"
     path.write_text(json.dumps(good.model_dump(mode="json")), encoding="utf-8")
-    assert check_file(path, source, case=case, settings=settings).passed
+    assert check_file(path, source, case=case, settings=settings, derived=analyze(case, source, settings)).passed
     c = cite_anchor(source, "mit.age")
     answer = Answer(question="Does age matter?", answer=f"{c.quote} [1]", refused=False, citations=[c],
                     status=Status(doc_id="dhs-2021-guidelines", as_of=dt.date(2022, 8, 1), state="in_effect"))
@@ -318,6 +319,7 @@ def test_unreadable_input_is_an_input_error(tmp_path, source, content, message):
 # --- the mutation suite --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_mutation_suite_catches_every_mutation_with_no_false_alarm(source, settings, capsys):
     result = run_suite(source, settings)
     with capsys.disabled():

@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from assistant.check import REFUSAL
+from assistant.check.rules import REFUSAL
 from assistant.cli import cli
 
 from .conftest import REPO

@@ -1,5 +1,5 @@
 """`guidance memo` and `guidance check` through click's runner: exit codes, messages, the JSON
-contracts (CONTRACTS sections 4 and 5), the written files, and nothing written on bad input.
+contracts (docs/CONTRACTS.md sections 4 and 5), the written files, and nothing written on bad input.
 """
 
 from __future__ import annotations
@@ -186,9 +186,9 @@ def test_check_with_an_invalid_case_file_is_exit_2(run, analysis_file, tmp_path)
 
 
 def test_check_an_answer(run, tmp_path):
-    from assistant.answer import cite_anchor
+    from assistant.citations.cite import cite_anchor
     from assistant.config import Settings
-    from assistant.index import load_passages
+    from assistant.index.load import load_passages
     from assistant.types import Answer
 
     c = cite_anchor(load_passages(Settings()), "mit.age")

@@ -28,12 +28,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from assistant import audit, runlog, store
+from assistant import audit
 from assistant.api import Assistant
+from assistant.audit import runlog
 from assistant.cli import cli
+from assistant.index import store
 
 from . import docgen
 from .conftest import DEV_SET, REPO, make_settings
+
+pytestmark = pytest.mark.slow  # several processes and a Chroma server
 
 AS_OF = dt.date(2022, 3, 1)
 
@@ -132,7 +136,7 @@ def chroma_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server_settings(chroma_server, embedder, tmp_path_factory):
     """An index of the bundled corpus whose vectors live on the server."""
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     settings = make_settings(tmp_path_factory.mktemp("server-index") / "data", store__chroma_host="127.0.0.1",
                              store__chroma_port=chroma_server)
@@ -162,7 +166,7 @@ import datetime as dt, json, sys, time
 from pathlib import Path
 mode, control, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 from assistant.config import Settings
-from assistant.embed import load_embedder
+from assistant.index.embed import load_embedder
 settings = Settings.load()
 load_embedder(settings.embedding)
 
@@ -262,7 +266,7 @@ def test_a_second_ingest_process_is_refused_and_a_killed_one_leaves_the_server_i
     """Ingest A holds the lock; ingest B (another process) is refused with a clear message. A is then
     killed (SIGKILL) while it writes vectors to the server: the previous build still answers, and the
     next ingest runs and removes what A left behind, folder and server collection."""
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     settings = server_settings
     before = store.current_build_id(settings.paths.index_dir)
@@ -320,8 +324,8 @@ def test_a_second_ingest_process_is_refused_and_a_killed_one_leaves_the_server_i
 
 def test_an_embedded_index_moves_to_the_server_without_embedding_again_and_back(chroma_server, corpus_settings, embedder, tmp_path):
     from assistant.errors import IndexMismatchError
-    from assistant.index import load_index
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
+    from assistant.index.load import load_index
 
     shutil.copytree(corpus_settings.paths.data_dir, tmp_path / "data", ignore=shutil.ignore_patterns("runs.sqlite*"))
     local = make_settings(tmp_path / "data")

@@ -14,11 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import metrics as m
-from assistant.baselines import chunk_anchors
 from assistant.errors import InputError
-from assistant.evalset import load_set
+from assistant.evals import data_dir
+from assistant.evals import metrics as m
+from assistant.evals.baselines import chunk_anchors
+from assistant.evals.sets import load_set
 from assistant.types import Passage
+
+SETS = data_dir("sets")
 
 # --- retrieval ------------------------------------------------------------------------------------
 
@@ -170,7 +173,7 @@ def write(path: Path, text: str) -> Path:
 )
 def test_a_malformed_set_names_the_item(tmp_path, item, problem):
     from assistant.config import DEFAULT_CORPUS_DIR
-    from assistant.evalset import manifest_anchors
+    from assistant.evals.sets import manifest_anchors
 
     path = write(tmp_path / "bad.yaml", f"name: bad\nitems:\n  {item}\n")
     with pytest.raises(InputError) as info:
@@ -193,10 +196,10 @@ def test_a_jsonl_set_with_a_header_line(tmp_path):
 
 def test_the_shipped_sets_are_valid():
     from assistant.config import DEFAULT_CORPUS_DIR
-    from assistant.evalset import manifest_anchors
+    from assistant.evals.sets import manifest_anchors
 
     known = manifest_anchors(DEFAULT_CORPUS_DIR)
-    sets = {p.stem: load_set(p, known) for p in sorted((DEFAULT_CORPUS_DIR.parent / "evals" / "sets").glob("*.yaml"))}
+    sets = {p.stem: load_set(p, known) for p in sorted(SETS.glob("*.yaml"))}
     dev = sets["dev-questions"]
     assert len(dev.items) >= 100
     assert sum(i.kind == "out_of_scope" for i in dev.questions) >= 20
@@ -255,6 +258,7 @@ def guidance(settings, *args):
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_eval_run_writes_results_and_reports_with_baselines(corpus_settings, tiny_set, tmp_path):
     out = tmp_path / "run"
     result = guidance(corpus_settings, "eval", "run", str(tiny_set), "--out", str(out), "--baselines", "--json",
@@ -330,8 +334,8 @@ def test_compare_finds_a_regression(corpus_settings, tmp_path):
 
 
 def test_run_set_reports_progress_after_every_item(corpus_settings, tiny_set, tmp_path):
-    from assistant.evaluate import run_set
-    from assistant.evalset import load_set
+    from assistant.evals.runner import run_set
+    from assistant.evals.sets import load_set
 
     calls = []
     result = run_set(tiny_set, corpus_settings, tmp_path / "run", progress=False,

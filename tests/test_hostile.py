@@ -22,22 +22,31 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
-from assistant import store
-from assistant.answer import ask
+from assistant.answer.pipeline import ask
 from assistant.api import Assistant
-from assistant.case import CaseError, load_case
+from assistant.cases.facts import CaseError, load_case
 from assistant.cli import cli
+from assistant.config import DEFAULT_CORPUS_DIR
+from assistant.corpus.readers import read_document
 from assistant.errors import DocumentError, InputError
-from assistant.evalset import load_set, manifest_anchors
-from assistant.readers import read_document
+from assistant.evals import data_dir
+from assistant.evals.sets import load_set, manifest_anchors
+from assistant.index import store
 
 from . import docgen
-from .conftest import REPO, make_settings
+from .conftest import make_settings
+
+pytestmark = pytest.mark.slow  # hypothesis-heavy, and its own index
+
+SETS = data_dir("sets")
+CASES = data_dir("cases")
 
 FAST = {"deadline": None, "derandomize": True, "database": None, "suppress_health_check": [HealthCheck.too_slow]}
-VALID_CASE = yaml.safe_load((REPO / "evals" / "cases" / "hx-001.yaml").read_text(encoding="utf-8"))
+VALID_CASE = yaml.safe_load((CASES / "hx-001.yaml").read_text(encoding="utf-8"))
 CASE_FIELDS = {"case_id", "assessed_on", "person", "entry", "apprehension", "national_security", "criminal_history",
                "circumstances", "notes"}
 
@@ -172,7 +181,6 @@ def _paths(value, prefix=()):
             yield from _paths(item, (*prefix, i))
 
 
-
 def _mutated(valid, changes, added_key):
     """A deep copy of ``valid`` with each (path, op, value) change applied: delete, set, or add a field."""
     data = copy.deepcopy(valid)
@@ -190,6 +198,7 @@ def _mutated(valid, changes, added_key):
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change removed this path
     return data
+
 
 CASE_PATHS = list(_paths(VALID_CASE))
 mutations = st.lists(st.tuples(st.sampled_from(CASE_PATHS), st.sampled_from(["delete", "set", "add"]), json_like),
@@ -226,8 +235,8 @@ def test_the_memo_command_refuses_a_bad_case_in_one_line(hostile, tmp_path):
 
 # --- question sets --------------------------------------------------------------------------------
 
-KNOWN = manifest_anchors(REPO / "corpus")
-VALID_SET = yaml.safe_load((REPO / "evals" / "sets" / "core.yaml").read_text(encoding="utf-8"))
+KNOWN = manifest_anchors(DEFAULT_CORPUS_DIR)
+VALID_SET = yaml.safe_load((SETS / "core.yaml").read_text(encoding="utf-8"))
 VALID_SET["items"] = VALID_SET["items"][:3] + [i for i in VALID_SET["items"] if "case" in i][:2]
 SET_PATHS = list(_paths(VALID_SET))
 
@@ -388,7 +397,7 @@ PROBES = ["Does the person's age matter?", "Is use of a firearm an aggravating f
 
 @pytest.fixture(scope="module")
 def injected(corpus_settings, embedder, tmp_path_factory):
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     folder = tmp_path_factory.mktemp("injected")
     shutil.copytree(corpus_settings.paths.data_dir, folder / "data", ignore=shutil.ignore_patterns("runs.sqlite*"))
@@ -402,14 +411,14 @@ def injected(corpus_settings, embedder, tmp_path_factory):
 def test_instructions_in_a_document_change_no_finding(hostile, injected):
     from assistant.api import analyze_case_file
 
-    for case in sorted((REPO / "evals" / "cases").glob("hx-*")):
+    for case in sorted((CASES).glob("hx-*")):
         _, clean = analyze_case_file(hostile, case)
         _, dirty = analyze_case_file(injected, case)
         assert dirty.model_dump(mode="json") == clean.model_dump(mode="json"), case.name
 
 
 def test_instructions_in_a_document_are_only_ever_quoted(injected, embedder, corpus_index):
-    from assistant.index import load_index
+    from assistant.index.load import load_index
 
     index = load_index(injected, embedder=embedder)
     for question in PROBES:

@@ -13,15 +13,17 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from assistant import store
-from assistant.answer import ask
+from assistant.answer.pipeline import ask
 from assistant.cli import cli
-from assistant.errors import DocumentError, IndexBusyError, IndexCorruptError, IndexMismatchError
-from assistant.index import load_index
-from assistant.ingest import ingest
+from assistant.errors import IndexBusyError, IndexCorruptError, IndexMismatchError
+from assistant.index import store
+from assistant.index.ingest import ingest
+from assistant.index.load import load_index
 
 from . import docgen
 from .conftest import make_settings
+
+pytestmark = pytest.mark.slow  # each test builds its own index
 
 
 @pytest.fixture
@@ -186,7 +188,6 @@ def test_ingest_of_a_folder_reports_counts(fresh, tmp_path):
     result = _cli(settings, "ingest", str(folder))
     assert result.exit_code == 0, result.stderr
     assert re.search(r"Indexed \d+ passages from 3 documents", result.output)
-
 
 
 def test_a_corrupt_chroma_store_is_a_clear_error_and_rebuild_recovers(fresh):

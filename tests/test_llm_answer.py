@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from assistant.answer import ask
-from assistant.check import REFUSAL
-from assistant.generate import shown_passages
-from assistant.retrieve import search
-from assistant.runlog import recent
+from assistant.answer.chat import shown_passages
+from assistant.answer.pipeline import ask
+from assistant.answer.retrieve import search
+from assistant.audit.runlog import recent
+from assistant.check.rules import REFUSAL
 
 from .conftest import make_settings
 from .fake_openai import Reply, fake_openai  # noqa: F401 - the fixture
@@ -172,6 +172,7 @@ def test_an_empty_answer_falls_back(corpus_index, corpus_settings, fake_openai, 
     assert answer.answer == extractive(corpus_index, corpus_settings, AGE_Q).answer
 
 
+@pytest.mark.slow
 def test_a_timeout_falls_back_at_once_without_a_repair_round(corpus_index, corpus_settings, fake_openai):
     settings = llm_settings(corpus_settings, fake_openai, llm__timeout_s=1.0)
     fake_openai.script(Reply(text="{}", delay=4.0))

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from assistant.case import load_case
+from assistant.cases.facts import load_case
+from assistant.cases.intake import DRAFT_KEY, draft_case, intake_problems, ungrounded
 from assistant.cli import cli
 from assistant.errors import ConfigError
-from assistant.intake import DRAFT_KEY, draft_case, intake_problems, ungrounded
 
 from .conftest import make_settings
 from .fake_openai import fake_openai  # noqa: F401 - the fixture
@@ -98,8 +98,9 @@ def test_cli_intake_does_not_overwrite_without_force(tmp_path, fake_openai):
     assert fake_openai.requests == []
 
 
+@pytest.mark.slow
 def test_intake_timeout_is_a_clear_error(tmp_path, fake_openai):
-    from assistant.llm import LLMError
+    from assistant.llm.client import LLMError
 
     from .fake_openai import Reply
 

@@ -9,18 +9,21 @@ import pytest
 from click.testing import CliRunner
 
 from assistant import api
-from assistant.analysis import analyze
-from assistant.case import load_case
+from assistant.cases.analysis import analyze
+from assistant.cases.facts import load_case
+from assistant.cases.narrative import draft_narrative, narrative_passages
 from assistant.cli import cli
 from assistant.errors import ConfigError
-from assistant.generate import draft_narrative, narrative_passages
-from assistant.index import load_passages
+from assistant.evals import data_dir
+from assistant.index.load import load_passages
 
-from .conftest import REPO, make_settings
+from .conftest import make_settings
 from .fake_openai import fake_openai  # noqa: F401 - the fixture
 from .test_llm_answer import AGE_QUOTE, INVENTED, llm_settings, reply
 
-CASE = REPO / "evals" / "cases" / "hx-001.yaml"
+CASES = data_dir("cases")
+
+CASE = CASES / "hx-001.yaml"
 GOOD = "Advanced or tender age is a mitigating factor in the public safety assessment, and it applies here."
 BORDER_QUOTE = "A noncitizen is a threat to border security if they are apprehended while attempting an unlawful entry"
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from assistant.cli import cli
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.llm import LLMError, chat_model, ensure_allowed, is_loopback, parse_reply
+from assistant.llm.client import LLMError, chat_model, ensure_allowed, is_loopback, parse_reply
 
 
 def test_defaults_are_the_extractive_backend_with_every_field_described():
@@ -117,7 +117,7 @@ def test_privacy_guard_questions_and_case_facts():
 def test_ask_to_a_remote_host_is_refused_before_any_connection(corpus_index, corpus_settings, monkeypatch):
     import socket
 
-    from assistant.answer import ask
+    from assistant.answer.pipeline import ask
 
     from .conftest import make_settings
 
@@ -147,7 +147,7 @@ def test_parse_reply_is_defensive():
 
 
 def test_a_remote_host_is_refused_even_for_a_question_the_gate_would_refuse(corpus_index, corpus_settings):
-    from assistant.answer import ask
+    from assistant.answer.pipeline import ask
 
     from .conftest import make_settings
 
@@ -158,7 +158,8 @@ def test_a_remote_host_is_refused_even_for_a_question_the_gate_would_refuse(corp
 
 
 def test_quotes_are_located_verbatim_up_to_whitespace_and_quote_marks():
-    from assistant.generate import clean_text, locate
+    from assistant.citations.locate import locate
+    from assistant.llm.drafting import clean_text
     from assistant.types import Passage
 
     doc = "Intro.\n\nThe officer's  review of the \"whole record\"\nmatters here. End."

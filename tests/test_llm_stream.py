@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from click.testing import CliRunner
 
+from assistant.answer.pipeline import stream as stream_answer
 from assistant.api import Assistant
 from assistant.cli import cli
-from assistant.generate import stream_answer
-from assistant.llm import ItemScanner
+from assistant.llm.client import ItemScanner
 
 from .conftest import make_settings
 from .fake_openai import Reply, fake_openai  # noqa: F401 - the fixture
@@ -90,7 +91,7 @@ def test_stream_with_the_default_backend_is_the_extractive_answer(corpus_index, 
 
 
 def test_assistant_stream_logs_the_final_answer(corpus_index, corpus_settings, fake_openai):
-    from assistant.runlog import recent
+    from assistant.audit.runlog import recent
 
     settings = llm_settings(corpus_settings, fake_openai)
     p = pid(corpus_index, settings, AGE_Q, "mit.age")
@@ -125,6 +126,7 @@ def test_cli_ask_stream_prints_verified_lines_then_sources(corpus_index, corpus_
     assert "(answer backend: openai:fake-model (unverified claims dropped))" in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_ask_backend_option_and_fallback_note(corpus_index, corpus_settings, fake_openai, monkeypatch):
     fake_openai.script(Reply(text="{}", delay=3.0))
 
@@ -145,6 +147,7 @@ def test_cli_stream_and_json_cannot_be_combined(corpus_settings, fake_openai, mo
     assert result.exit_code == 2 and "--stream" in result.output and fake_openai.requests == []
 
 
+@pytest.mark.slow
 def test_a_stream_that_stalls_keeps_the_verified_lines_and_says_it_is_incomplete(corpus_index, corpus_settings, fake_openai):
     settings = llm_settings(corpus_settings, fake_openai, llm__timeout_s=1.0)
     p = pid(corpus_index, settings, AGE_Q, "mit.age")

@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from assistant.analysis import analyze
-from assistant.case import parse_case
-from assistant.check import check_analysis
+from assistant.cases.analysis import analyze, check_against_case
+from assistant.cases.facts import parse_case
+from assistant.cases.memo import render_markdown, write_docx, write_memo, write_pdf
+from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.index import load_passages
-from assistant.memo import render_markdown, write_docx, write_memo, write_pdf
+from assistant.index.load import load_passages
 
 from .conftest import make_settings
 
@@ -42,7 +42,7 @@ def source(settings):
 def _analysis(source, settings, **changes):
     case = parse_case({**FACTS, **changes}, "test")
     analysis = analyze(case, source, settings)
-    analysis.check = check_analysis(analysis, source, case=case, settings=settings)
+    analysis.check = check_against_case(analysis, case, source, settings)
     return case, analysis
 
 
@@ -180,6 +180,6 @@ def test_the_check_report_appears_in_the_memo(memo_case, source):
     case, analysis = memo_case
     broken = analysis.model_copy(deep=True)
     broken.priorities[1].finding = "meets"
-    broken.check = check_analysis(broken, source, case=case)
+    broken.check = check_against_case(broken, case, source, Settings())
     md = render_markdown(broken, case, source)
     assert "FAILED: the checker found" in md and "PUBLIC_SAFETY_DECIDED" in md and "priority.public_safety" in md

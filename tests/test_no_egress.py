@@ -29,8 +29,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.evals import data_dir
+
 from . import docgen
 from .conftest import REPO
+
+CASES = data_dir("cases")
+pytestmark = pytest.mark.slow  # subprocesses under strace and in a network namespace
 
 SITECUSTOMIZE = r'''
 """Test guard: record and block any network access from Python that does not stay on loopback."""
@@ -202,7 +207,7 @@ def test_ingest_ask_memo_check_and_evaluate_need_no_network(guard, tmp_path):
     env = {"GUIDANCE_PATHS__DATA_DIR": str(data)}
     guidance = [sys.executable, "-m", "assistant.cli"]
     docgen.make_memo_md(tmp_path / "parking.md")
-    case = REPO / "evals" / "cases" / "hx-001.yaml"
+    case = CASES / "hx-001.yaml"
 
     def step(*args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
         result = guard.run([*guidance, *args], **env)
@@ -219,7 +224,7 @@ def test_ingest_ask_memo_check_and_evaluate_need_no_network(guard, tmp_path):
 
     evaluated = False
     try:
-        from assistant.evaluate import run_set  # noqa: F401 - only whether it exists
+        from assistant.evals.runner import run_set  # noqa: F401 - only whether it exists
     except ImportError:
         run_set = None
     if run_set is not None:

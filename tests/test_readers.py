@@ -8,9 +8,9 @@ import re
 import pytest
 
 from assistant.config import ChunkSettings
+from assistant.corpus.readers import SUPPORTED_SUFFIXES, read_document, slugify
+from assistant.corpus.splitter import split_document
 from assistant.errors import DocumentError
-from assistant.readers import SUPPORTED_SUFFIXES, read_document, slugify
-from assistant.splitter import split_document
 
 from . import docgen
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 import pytest
 
-from assistant.config import ChunkSettings
-from assistant.readers import read_document
-from assistant.splitter import CHUNKER_VERSION, split_document
+from assistant.config import DEFAULT_CORPUS_DIR, ChunkSettings
+from assistant.corpus.readers import read_document
+from assistant.corpus.splitter import CHUNKER_VERSION, split_document
 from assistant.types import Block, ParsedDocument
 
 from . import docgen
 
 FORMATS = ["md", "txt", "pdf", "docx", "html"]
 SETTINGS = ChunkSettings()
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = DEFAULT_CORPUS_DIR
 
 
 @pytest.fixture(scope="module")

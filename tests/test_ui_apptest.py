@@ -20,9 +20,15 @@ pytest.importorskip("streamlit")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from assistant.cli.ui import APP as APP_PATH
+from assistant.evals import data_dir
+
+SETS = data_dir("sets")
+CASES = data_dir("cases")
+
 REPO = Path(__file__).resolve().parent.parent
-APP = REPO / "ui" / "app.py"
-HX001 = REPO / "evals" / "cases" / "hx-001.yaml"
+APP = APP_PATH
+HX001 = CASES / "hx-001.yaml"
 TIMEOUT = 120  # the first question of the test session loads the model
 
 
@@ -101,7 +107,7 @@ def test_ask_shows_numbered_citation_with_label_and_highlighted_quote(app_env, c
 
 
 def test_ask_refusal_is_plainly_marked_with_closest_passages(app_env):
-    from assistant.check import REFUSAL
+    from assistant.check.rules import REFUSAL
 
     at = ask(new_app(), "How do I renew DACA?")
     assert any("Not addressed by the guidelines" in w for w in texts(at.warning))
@@ -128,7 +134,7 @@ def test_status_banner_follows_the_picked_date(app_env):
 
 
 def test_copy_download_and_feedback_of_an_answer(app_env, media):
-    from assistant.feedback import recent_feedback
+    from assistant.audit.feedback import recent_feedback
 
     at = ask(new_app(), "Which characteristics must never be a factor?")
     answer = at.session_state["ask_history"][0]["answer"]
@@ -157,7 +163,7 @@ def test_two_sessions_never_share_chat_history(app_env):
     first.run()
     assert "How do I renew DACA?" not in " ".join(texts(first.markdown))
 
-    from assistant import runlog
+    from assistant.audit import runlog
 
     sessions = {r["subject"]: r["session"] for r in runlog.select(app_env, kinds=["ask"], limit=2)}
     assert sessions["Does the person's age matter?"] != sessions["How do I renew DACA?"]
@@ -206,8 +212,9 @@ def test_memo_edits_rerun_the_analysis(app_env):
     assert at.session_state["memo_result"][2].mitigating[0].id != "mit.age"
 
 
+@pytest.mark.slow
 def test_memo_validation_messages_name_the_field(app_env):
-    from assistant.case import CaseError, parse_case
+    from assistant.cases.facts import CaseError, parse_case
 
     bad = yaml.safe_load(HX001.read_text())
     bad["criminal_history"][0]["weapon"] = "knife"
@@ -242,7 +249,7 @@ def test_memo_downloads_markdown_word_pdf_and_json(app_env, media):
     assert media(buttons["PDF"]).startswith(b"%PDF")
     analysis = json.loads(media(buttons["JSON"]))
     buttons["Word"].click().run()  # a download is recorded in the audit log
-    from assistant import runlog
+    from assistant.audit import runlog
 
     memo = runlog.select(app_env, kinds=["memo"], limit=1)[0]
     assert memo["subject"] == "HX-001" and memo["session"].startswith("ui:")
@@ -275,6 +282,7 @@ def test_corpus_lists_documents_status_history_and_passages_by_anchor(app_env):
     assert "Advanced or tender age is a mitigating factor" in " ".join(texts(at.expander[0].markdown))
 
 
+@pytest.mark.slow
 def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(corpus_settings.paths.data_dir, data)
@@ -304,6 +312,7 @@ items:
 """
 
 
+@pytest.mark.slow
 def test_evaluations_run_sets_filter_failures_and_compare_runs(monkeypatch, corpus_settings, tmp_path, media):
     data = tmp_path / "data"
     shutil.copytree(corpus_settings.paths.data_dir, data)
@@ -311,7 +320,7 @@ def test_evaluations_run_sets_filter_failures_and_compare_runs(monkeypatch, corp
     at = new_app("views/evaluations.py")
     assert any("No run yet" in i for i in texts(at.info))
 
-    at.selectbox(key="eval_set").set_value(REPO / "evals" / "sets" / "dev-cases.yaml").run()
+    at.selectbox(key="eval_set").set_value(SETS / "dev-cases.yaml").run()
     at.button(key="eval_run").click().run()
     assert not at.exception and not at.error, texts(at.error)
     assert at.progress[0].value == 100 and at.progress[0].text.startswith("Done: ")
@@ -342,7 +351,7 @@ def test_evaluations_run_sets_filter_failures_and_compare_runs(monkeypatch, corp
 
 
 def test_highlight_escapes_the_passage_and_marks_only_the_quote():
-    from ui.render import highlight_html, md_escape
+    from assistant.ui.render import highlight_html, md_escape
 
     html = highlight_html("A <b>bold</b> claim.\nNext $5 line.", 2, 13)
     assert "&lt;b&gt;bold&lt;/b&gt;</mark>" in html and "<br>" in html and "<b>" not in html

@@ -25,8 +25,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "_artifacts"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM} "
-                                "(apt-get install -y chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM} "
+                                "(apt-get install -y chromium)")]
 
 
 def free_port() -> int:

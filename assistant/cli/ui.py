@@ -1,0 +1,91 @@
+"""``guidance ui``: start the Streamlit app (``assistant/ui/app.py``, package data) on the loopback interface.
+
+The index is built from the bundled corpus first if there is none, so the first page a person
+sees can answer at once. Streamlit then runs in this process, headless, with usage statistics off
+and no file watcher; the settings travel to the app in the environment (``GUIDANCE_*``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.errors import ConfigError, InputError
+
+from .common import load_settings
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8501
+
+
+def app_path() -> Path:
+    """The app's entry script inside the installed package."""
+    from importlib.resources import files
+
+    return Path(str(files("assistant").joinpath("ui", "app.py")))
+
+
+APP = app_path()
+STREAMLIT_FLAGS = {
+    "server.address": HOST,
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "server.fileWatcherType": "none",
+    "server.runOnSave": "false",
+    "client.toolbarMode": "minimal",
+}
+
+
+def streamlit_argv(port: int, app: Path = APP) -> list[str]:
+    """The ``streamlit run`` arguments that start the app on ``HOST:port``."""
+    argv = ["run", str(app), "--server.port", str(port)]
+    for name, value in STREAMLIT_FLAGS.items():
+        argv += [f"--{name}", value]
+    return argv
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no conflict
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+@click.command("ui")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port of the app on 127.0.0.1.")
+@click.pass_context
+def ui_command(ctx: click.Context, port: int) -> None:
+    """Start the app in your browser: ask questions, draft case memos, run evaluations.
+
+    The app listens on http://127.0.0.1:PORT only (this machine). Stop it with Ctrl+C.
+
+    Example: guidance ui --port 8502
+    """
+    from assistant.api import Assistant
+
+    assistant = Assistant(load_settings(ctx))
+    if not APP.is_file():
+        raise ConfigError(f"the app is missing ({APP}); reinstall the package (pip install guidance-assistant)")
+    if not _port_free(port):
+        raise InputError(f"port {port} on {HOST} is in use (another app?); choose another with `guidance ui --port N`")
+    if not assistant.status().exists:
+        click.echo("No index yet: building it from the bundled corpus first (one time).", err=True)
+        report = assistant.ingest(progress=sys.stderr.isatty())
+        click.echo(f"Indexed {report.passages} passages in {report.seconds:.1f} s.", err=True)
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    os.environ["STREAMLIT_SERVER_HEADLESS"] = "true"
+    click.echo(f"The app is starting at http://{HOST}:{port}  (Ctrl+C to stop)", err=True)
+    from streamlit.web import cli as streamlit_cli
+
+    streamlit_cli.main.main(args=streamlit_argv(port), prog_name="streamlit", standalone_mode=True)

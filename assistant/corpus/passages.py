@@ -1,0 +1,81 @@
+"""Passages ready to cite: a document split, labelled and given its anchor's aliases; the bundled corpus in memory.
+
+``PassageSet`` is what citing needs (passages, canonical texts, metadata) without any model or
+index, so the case analysis, the memo and the checker can cite by anchor from the bundled corpus
+alone; ``index.load.Index`` extends it with the vectors and the BM25 index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import ConfigError, DocumentError
+from assistant.types import DocumentMeta, ParsedDocument, Passage
+
+from .manifest import load_manifest, passage_label
+
+if TYPE_CHECKING:
+    from assistant.config import ChunkSettings, Settings
+
+OUT_OF_SCOPE_NAME = "out_of_scope.yaml"
+
+
+@dataclass
+class PassageSet:
+    """Passages with their documents' canonical texts and metadata: enough to cite, no model needed."""
+
+    passages: list[Passage]
+    texts: dict[str, str]
+    metas: dict[str, DocumentMeta]
+
+    def with_anchor(self, anchor: str, doc_id: str | None = None) -> list[Passage]:
+        """The passages that carry ``anchor`` (in ``doc_id`` when given), in document order."""
+        return [p for p in self.passages if p.anchor == anchor and (doc_id is None or p.doc_id == doc_id)]
+
+
+def prepare_passages(doc: ParsedDocument, meta: DocumentMeta, chunking: ChunkSettings) -> list[Passage]:
+    """Split a document into passages, each labelled and carrying its anchor's aliases."""
+    from .splitter import split_document
+
+    passages = split_document(doc, chunking)
+    if not passages:
+        raise DocumentError(f"{doc.source} has no text that could be split into passages")
+    for p in passages:
+        p.label = passage_label(meta, p)
+        p.keywords = list(meta.aliases.get(p.anchor or "", []))
+    return passages
+
+
+def bundled_documents(corpus_dir: Path) -> list[tuple[ParsedDocument, DocumentMeta]]:
+    """Every document of the corpus manifest, read, with its metadata."""
+    from .readers import read_document
+
+    out = []
+    for meta in load_manifest(corpus_dir).documents:
+        doc = read_document(Path(corpus_dir) / meta.path, doc_id=meta.id)
+        doc.title = doc.title or meta.title
+        out.append((doc, meta))
+    return out
+
+
+def bundled_passages(settings: Settings) -> PassageSet:
+    """The bundled corpus read and split in memory (no model, no index): for citing by anchor."""
+    docs = bundled_documents(settings.paths.corpus_dir)
+    passages = [p for doc, meta in docs for p in prepare_passages(doc, meta, settings.chunking)]
+    return PassageSet(passages=passages, texts={d.doc_id: d.text for d, _ in docs}, metas={m.id: m for _, m in docs})
+
+
+def decoy_topics(corpus_dir: Path) -> list[str]:
+    """Topics next to the guidelines that they do not address (``out_of_scope.yaml``)."""
+    import yaml
+
+    path = Path(corpus_dir) / OUT_OF_SCOPE_NAME
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return [str(t) for t in data.get("topics", [])]
+    except (yaml.YAMLError, AttributeError) as exc:
+        raise ConfigError(f"{path} is invalid: {exc}") from None

@@ -1,0 +1,95 @@
+"""HTML through BeautifulSoup: headings, paragraphs, list items and table rows in document order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assistant.errors import DocumentError
+
+from .common import ANCHOR_RE, Draft, decode, subject
+
+_HTML_DROP = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "form", "button"}
+_HTML_BLOCKS = {"div", "section", "article", "main", "body", "html", "ul", "ol", "dl", "table", "tbody", "thead",
+                "tfoot", "blockquote", "figure", "aside", "center", "details", "fieldset"}
+_HTML_PARAS = {"p", "dt", "dd", "pre", "address", "figcaption", "summary", "caption"}
+
+
+def read_html(path: Path) -> tuple[str | None, list[Draft]]:
+    """The title (<title>, first <h1> or SUBJECT line) and draft blocks of an HTML page."""
+    from bs4 import BeautifulSoup
+    from bs4.builder import ParserRejectedMarkup
+
+    try:
+        soup = BeautifulSoup(decode(path), "html.parser")
+    except ParserRejectedMarkup:
+        raise DocumentError(f"{path} is not well-formed HTML; save the page again from a browser.") from None
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup.find_all(["head", *_HTML_DROP]):
+        if not tag.decomposed:
+            tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    drafts: list[Draft] = []
+    _html_walk(soup, drafts, [None], [])
+    first_h1 = next((d.text for d in drafts if d.kind == "heading" and d.level == 1), None)
+    return title or first_h1 or subject(drafts), drafts
+
+
+def _html_walk(node, drafts: list[Draft], anchor: list[str | None], loose: list[str]) -> None:
+    """Walk the tree in order; text outside p/li/h* is gathered into anonymous paragraphs."""
+    from bs4 import Comment, NavigableString, Tag
+
+    def flush() -> None:
+        if "".join(loose).strip():
+            drafts.append(Draft("paragraph", "".join(loose), anchor=anchor[0]))
+        loose.clear()
+
+    for child in node.children:
+        if isinstance(child, Comment):
+            match = ANCHOR_RE.match(f"<!--{child}-->")
+            if match:
+                flush()
+                anchor[0] = match.group(1)
+        elif isinstance(child, NavigableString):
+            if type(child) is NavigableString:
+                loose.append(str(child))
+        elif not isinstance(child, Tag):
+            continue
+        elif re.fullmatch(r"h[1-6]", child.name):
+            flush()
+            anchor[0] = None
+            drafts.append(Draft("heading", child.get_text(), level=int(child.name[1])))
+        elif child.name in _HTML_PARAS or child.name == "li":
+            flush()
+            kind = "list_item" if child.name == "li" else "paragraph"
+            nested = [t for t in child.find_all(["ul", "ol", "table"]) if t.find_parent("li") is child]
+            for sub in nested:
+                sub.extract()
+            drafts.append(Draft(kind, child.get_text(), lead=_html_lead(child), anchor=anchor[0]))
+            for sub in nested:
+                _html_walk(sub, drafts, anchor, loose)
+        elif child.name == "tr":
+            flush()
+            cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"])]
+            if any(cells):
+                drafts.append(Draft("paragraph", " | ".join(c for c in cells if c), anchor=anchor[0]))
+        elif child.name in _HTML_BLOCKS:
+            flush()
+            _html_walk(child, drafts, anchor, loose)
+            flush()
+        else:
+            _html_walk(child, drafts, anchor, loose)
+    if node.name in ("[document]", "body", "html"):
+        flush()
+
+
+def _html_lead(element) -> str:
+    from bs4 import NavigableString
+
+    first = next((c for c in element.children if not (isinstance(c, NavigableString) and not c.strip())), None)
+    if first is not None and getattr(first, "name", None) == "p":
+        return _html_lead(first)
+    if first is not None and getattr(first, "name", None) in ("strong", "b"):
+        return first.get_text()
+    return ""

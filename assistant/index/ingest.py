@@ -1,0 +1,268 @@
+"""Ingestion: read -> split -> embed (reusing unchanged vectors) -> store, as one atomic build.
+
+Every ingest writes a new build next to the current one and switches the CURRENT pointer only when
+the build is complete, under a lock. Vectors of passages whose embedded text is unchanged are
+carried over from the current build, so re-ingesting an unchanged corpus embeds nothing. Documents
+a user ingested earlier are carried over (from their stored canonical form) until replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from assistant.corpus.passages import bundled_documents, decoy_topics, prepare_passages
+from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from assistant.types import DocumentMeta, ParsedDocument, Passage
+
+from . import store
+from .text import embed_text
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+    from .embed import Embedder
+
+ADD_BATCH = 256
+
+
+class IngestReport(BaseModel):
+    """What an ingest did."""
+
+    index_dir: str
+    build_id: str
+    changed: bool
+    documents: list[str]
+    passages: int
+    embedded: int
+    reused: int
+    seconds: float
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files named, and supported files inside folders named; a missing path is an error."""
+    from assistant.corpus.readers import SUPPORTED_SUFFIXES
+
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise DocumentError(f"{path} does not exist; check the path and try again")
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not found:
+                raise DocumentError(f"{path} holds no .md, .txt, .pdf, .docx or .html file to ingest")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def _user_doc_id(path: Path, taken: set[str]) -> str:
+    from assistant.corpus.readers import slugify
+
+    stem = slugify(path.stem) or "document"
+    return stem if stem not in taken else f"{stem}-{_sha(str(path.resolve()))[:6]}"
+
+
+def _user_meta(doc: ParsedDocument, path: Path) -> DocumentMeta:
+    title = doc.title or path.stem
+    return DocumentMeta(
+        id=doc.doc_id,
+        title=title,
+        short_title=title if len(title) <= 60 else title[:57] + "...",
+        path=str(path.resolve()),
+        restatement=False,
+        kind="user",
+        description=f"Ingested by a user from {path.name}.",
+    )
+
+
+def _read_user_documents(paths: list[Path], bundled_ids: set[str]) -> list[tuple[ParsedDocument, DocumentMeta]]:
+    from assistant.corpus.readers import read_document
+
+    out = []
+    taken = set(bundled_ids)
+    for path in _expand(paths):
+        doc = read_document(path, doc_id=_user_doc_id(path, taken))
+        taken.add(doc.doc_id)
+        out.append((doc, _user_meta(doc, path)))
+    return out
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    rebuild: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> IngestReport:
+    """Index the bundled corpus plus earlier and new user documents; atomic, locked, incremental.
+
+    ``on_progress(stage, done, total)`` reports the long steps: stage "embedding" after each batch
+    of new passages, "storing" after each batch written to Chroma.
+    """
+    from assistant.corpus.splitter import CHUNKER_VERSION
+
+    from .embed import ReusingEmbeddings, load_embedder
+
+    started = time.perf_counter()
+    root = store.index_dir(settings)
+    store.check_ownership(root)
+    # Read everything first: a bad document fails before any lock or write.
+    docs = bundled_documents(settings.paths.corpus_dir)
+    bundled_ids = {d.doc_id for d, _ in docs}
+    new_user = _read_user_documents(paths or [], bundled_ids)
+    embedder = embedder or load_embedder(settings.embedding)
+
+    with store.ingest_lock(root):
+        previous_dir, previous = _previous_build(settings, root, embedder.model_id, CHUNKER_VERSION, rebuild)
+        known: dict[str, list[float]] = {}
+        replaced_sources = {m.path for _, m in new_user}
+        if previous is not None and previous_dir is not None:
+            for entry in previous.documents:
+                if entry.bundled or entry.meta.path in replaced_sources or entry.doc_id in {d.doc_id for d, _ in new_user}:
+                    continue
+                docs.append((store.read_document(previous_dir, entry.doc_id), entry.meta))
+        docs.extend(new_user)
+
+        per_doc = [(doc, meta, prepare_passages(doc, meta, settings.chunking)) for doc, meta in docs]
+        passages = [p for _, _, ps in per_doc for p in ps]
+        if previous is not None and previous_dir is not None and not rebuild:
+            old = [(p.id, embed_text(p)) for p in store.read_passages(previous_dir)]
+            same_decoys = store.read_phrases(previous_dir, "decoys").texts == decoy_topics(settings.paths.corpus_dir)
+            same_store = previous.store == store.store_kind(settings)
+            if old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store:
+                return IngestReport(
+                    index_dir=str(root), build_id=previous.build_id, changed=False,
+                    documents=[d.doc_id for d, _, _ in per_doc], passages=len(passages), embedded=0,
+                    reused=len(passages), seconds=time.perf_counter() - started,
+                )
+            known = _previous_vectors(settings, previous_dir, previous)
+
+        build_id = store.new_build_id()
+        build_dir = root / store.BUILDS / build_id
+        (build_dir / "documents").mkdir(parents=True)
+        for doc, _, _ in per_doc:
+            (build_dir / "documents" / f"{doc.doc_id}.json").write_text(doc.model_dump_json(), encoding="utf-8")
+        with open(build_dir / "passages.jsonl", "w", encoding="utf-8") as handle:
+            for p in passages:
+                handle.write(p.model_dump_json() + "\n")
+
+        on_batch = (lambda done, total: on_progress("embedding", done, total)) if on_progress else None
+        reuse = ReusingEmbeddings(embedder, known, progress=progress, on_batch=on_batch)
+        texts = [embed_text(p) for p in passages]
+        reuse.embed_documents(texts)  # computes what is new, with a progress bar; add_texts reuses it
+        embedded = reuse.computed
+        topics = decoy_topics(settings.paths.corpus_dir)
+        decoys = store.Phrases(owners=[""] * len(topics), texts=topics, vectors=reuse.embed_documents(topics))
+        store.write_phrases(build_dir, "decoys", decoys)
+        owners = [p.id for p in passages for _ in p.keywords]
+        phrases = [k for p in passages for k in p.keywords]
+        aliases = store.Phrases(owners=owners, texts=phrases, vectors=reuse.embed_documents(phrases))
+        store.write_phrases(build_dir, "aliases", aliases)
+        name = store.collection_name(settings, build_id)
+        vs = store.vectorstore(settings, build_dir, name, reuse, create=True)
+        for lo in range(0, len(passages), ADD_BATCH):
+            batch = passages[lo : lo + ADD_BATCH]
+            vs.add_texts(
+                texts=texts[lo : lo + ADD_BATCH],
+                metadatas=[_metadata(p) for p in batch],
+                ids=[p.id for p in batch],
+            )
+            if on_progress is not None:
+                on_progress("storing", lo + len(batch), len(passages))
+        info = store.BuildInfo(
+            build_id=build_id,
+            created=dt.datetime.now(dt.timezone.utc),
+            embedding_model=embedder.model_id,
+            chunker_version=CHUNKER_VERSION,
+            store=store.store_kind(settings),
+            collection=name,
+            documents=[
+                store.IndexedDocument(
+                    doc_id=doc.doc_id, source=doc.source, format=doc.format, sha256=_sha(doc.text),
+                    passages=len(ps), bundled=doc.doc_id in bundled_ids, meta=meta,
+                )
+                for doc, meta, ps in per_doc
+            ],
+            passages=len(passages),
+            embedded=embedded,
+            reused=len(passages) - embedded,
+        )
+        store.write_json_atomic(build_dir / "build.json", info.model_dump(mode="json"))
+        store.publish(root, build_id)
+        store.prune(settings, root, keep={build_id} | ({previous.build_id} if previous else set()))
+    return IngestReport(
+        index_dir=str(root), build_id=build_id, changed=True, documents=[d.doc_id for d, _, _ in per_doc],
+        passages=len(passages), embedded=embedded, reused=len(passages) - embedded,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _metadata(p: Passage) -> dict[str, str | int]:
+    from .embed import text_hash
+
+    return {
+        "doc_id": p.doc_id,
+        "anchor": p.anchor or "",
+        "section": p.section,
+        "heading": p.heading,
+        "start": p.start,
+        "end": p.end,
+        "text_hash": text_hash(embed_text(p)),
+    }
+
+
+def _previous_build(
+    settings: Settings, root: Path, model_id: str, chunker_version: str, rebuild: bool
+) -> tuple[Path | None, store.BuildInfo | None]:
+    """The current build, if any and usable; with ``rebuild`` a broken one is simply ignored."""
+    try:
+        build_dir, info = store.open_current(settings, model_id, chunker_version, check_store=False)  # a move is an ingest
+    except IndexMismatchError:
+        if not rebuild:
+            raise
+        # Carry over user documents' canonical text, but no vectors.
+        build_id = store.current_build_id(root)
+        build_dir = root / store.BUILDS / str(build_id)
+        return build_dir, store.read_build_info(build_dir)
+    except IndexCorruptError:
+        if not rebuild:
+            raise
+        return None, None
+    except IndexMissingError:
+        return None, None
+    return build_dir, info
+
+
+def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo) -> dict[str, list[float]]:
+    """text hash -> vector of the previous build, to avoid embedding unchanged text again."""
+    try:
+        client = store.chroma_client(settings, build_dir, info.store)  # where that build's vectors are
+        got = client.get_collection(info.collection).get(include=["embeddings", "metadatas"])
+    except (*store.chroma_errors(), IndexCorruptError) as exc:  # a broken previous build only costs re-embedding
+        print(f"note: vectors of the previous build could not be reused ({exc}); embedding all passages", file=sys.stderr)
+        return {}
+    from .embed import text_hash
+
+    vectors = got.get("embeddings")
+    metas = got.get("metadatas") or []
+    known = {}
+    if vectors is not None:
+        known = {m["text_hash"]: list(map(float, v)) for m, v in zip(metas, vectors) if m and m.get("text_hash")}
+    for name in ("aliases", "decoys"):
+        phrases = store.read_phrases(build_dir, name)
+        known.update({text_hash(t): v for t, v in zip(phrases.texts, phrases.vectors)})
+    return known

@@ -1,0 +1,149 @@
+"""The read side of the index: the current build loaded for answering.
+
+``Index`` holds what a query needs: the passages, the canonical text of every document (which the
+checker verifies quotes against), the documents' metadata, the Chroma collection and a BM25 index.
+It is read-only after loading and safe to share between threads (the UI caches one per process).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.corpus.passages import PassageSet
+from assistant.corpus.words import tokenize
+from assistant.errors import IndexCorruptError, IndexMissingError
+from assistant.types import DocumentMeta, Passage
+
+from . import store
+from .text import embed_text
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+    from .embed import Embedder
+
+
+def load_passages(settings: Settings) -> PassageSet:
+    """The current build's passages if there is a build of this chunker, else the bundled corpus split afresh."""
+    from assistant.corpus.splitter import CHUNKER_VERSION
+
+    root = store.index_dir(settings)
+    build_id = store.current_build_id(root)
+    if build_id is not None:
+        build_dir = root / store.BUILDS / build_id
+        info = store.read_build_info(build_dir)
+        if info.chunker_version == CHUNKER_VERSION:
+            return PassageSet(
+                passages=store.read_passages(build_dir),
+                texts={d.doc_id: store.read_document(build_dir, d.doc_id).text for d in info.documents},
+                metas={d.doc_id: d.meta for d in info.documents},
+            )
+    from assistant.corpus.passages import bundled_passages
+
+    return bundled_passages(settings)
+
+
+@dataclass
+class Index(PassageSet):
+    """The current index build, loaded."""
+
+    build_dir: Path
+    info: store.BuildInfo
+    vectorstore: Any
+    embedder: Embedder
+    vectors: dict[str, Any]  # passage id -> normalized vector (numpy), for exact scores of any passage
+    decoy_topics: list[str]  # topics the corpus does not address (corpus/out_of_scope.yaml)
+    decoy_vectors: Any  # their vectors, one row per topic
+    alias_owners: list[str]  # passage id of each alias phrase
+    alias_vectors: Any  # the alias phrases' vectors, one row per phrase
+    by_id: dict[str, Passage] = field(init=False)
+    bm25: Any = field(init=False)
+    vocabulary: frozenset[str] = field(init=False)
+    max_idf: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.by_id = {p.id: p for p in self.passages}
+        tokens = [tokenize(embed_text(p)) for p in self.passages]
+        self.bm25 = BM25Okapi(tokens) if tokens else None
+        self.vocabulary = frozenset(t for ts in tokens for t in ts)
+        self.max_idf = max(self.bm25.idf.values(), default=1.0) if self.bm25 is not None else 1.0
+
+    def similarity(self, passage_id: str, query_vector: list[float]) -> float:
+        """Cosine similarity of a passage to a (normalized) query vector."""
+        import numpy as np
+
+        return float(np.dot(self.vectors[passage_id], np.asarray(query_vector, dtype=np.float32)))
+
+    def alias_similarity(self, query_vector: list[float]) -> dict[str, float]:
+        """For each passage with aliases, the best cosine similarity of one of its alias phrases."""
+        import numpy as np
+
+        if not self.alias_owners:
+            return {}
+        sims = self.alias_vectors @ np.asarray(query_vector, dtype=np.float32)
+        best: dict[str, float] = {}
+        for owner, sim in zip(self.alias_owners, sims.tolist()):
+            if sim > best.get(owner, -1.0):
+                best[owner] = sim
+        return best
+
+    def nearest_decoy(self, query_vector: list[float]) -> tuple[float, str | None]:
+        """The out-of-scope topic most similar to the query, with its cosine similarity."""
+        import numpy as np
+
+        if not self.decoy_topics:
+            return 0.0, None
+        sims = self.decoy_vectors @ np.asarray(query_vector, dtype=np.float32)
+        best = int(np.argmax(sims))
+        return float(sims[best]), self.decoy_topics[best]
+
+    def meta(self, doc_id: str) -> DocumentMeta | None:
+        """The metadata of an indexed document."""
+        return self.metas.get(doc_id)
+
+
+def load_index(settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = False) -> Index:
+    """Load the current build; with ``build_if_missing``, ingest the bundled corpus first."""
+    from assistant.corpus.splitter import CHUNKER_VERSION
+
+    from .embed import load_embedder
+
+    embedder = embedder or load_embedder(settings.embedding)
+    try:
+        build_dir, info = store.open_current(settings, embedder.model_id, CHUNKER_VERSION)
+    except IndexMissingError:
+        if not build_if_missing:
+            raise
+        from .ingest import ingest
+
+        print("No index yet: building it from the bundled corpus first (one time).", file=sys.stderr)
+        ingest(settings, progress=sys.stderr.isatty(), embedder=embedder)
+        build_dir, info = store.open_current(settings, embedder.model_id, CHUNKER_VERSION)
+    passages = store.read_passages(build_dir)
+    texts = {d.doc_id: store.read_document(build_dir, d.doc_id).text for d in info.documents}
+    metas = {d.doc_id: d.meta for d in info.documents}
+    vs = store.vectorstore(settings, build_dir, info.collection, embedder, create=False)
+    with store.chroma_guard(settings, build_dir / "chroma"):
+        got = vs.get(include=["embeddings"])
+    vectors = {pid: vec for pid, vec in zip(got["ids"], got["embeddings"])}
+    missing = [p.id for p in passages if p.id not in vectors]
+    if missing:
+        raise IndexCorruptError(
+            f"the Chroma collection of {build_dir} lacks {len(missing)} passages; run `guidance ingest --rebuild`"
+        )
+    import numpy as np
+
+    decoys = store.read_phrases(build_dir, "decoys")
+    aliases = store.read_phrases(build_dir, "aliases")
+    return Index(
+        build_dir=build_dir, info=info, passages=passages, texts=texts, metas=metas, vectorstore=vs,
+        embedder=embedder, vectors=vectors, decoy_topics=decoys.texts,
+        decoy_vectors=np.asarray(decoys.vectors, dtype=np.float32).reshape(len(decoys.texts), -1),
+        alias_owners=aliases.owners,
+        alias_vectors=np.asarray(aliases.vectors, dtype=np.float32).reshape(len(aliases.texts), -1),
+    )
