@@ -109,8 +109,9 @@ class Assistant:
         from assistant.corpus.manifest import GUIDELINES_ID, load_manifest
         from assistant.corpus.status import status_on
 
-        meta = load_manifest(self.settings.paths.corpus_dir).get(GUIDELINES_ID)
-        return status_on(meta, on) if meta else None
+        manifest = load_manifest(self.settings.paths.corpus_dir)
+        meta = manifest.get(GUIDELINES_ID)
+        return status_on(meta, on, manifest.documents) if meta else None
 
     # --- questions ---------------------------------------------------------------------------------
 

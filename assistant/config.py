@@ -131,8 +131,8 @@ class AnalysisSettings(BaseModel):
         "'time since the offense', together with recorded evidence of rehabilitation, applies (mit.rehabilitation)."
     )
     serious_prior_record_min: int = Field(
-        1, ge=1, description="Fewest standing serious convictions (convicted, serious, neither vacated nor "
-        "expunged) dated strictly before the most recent dated offense in the record that make "
+        1, ge=1, description="Fewest serious offenses dated strictly before the most recent dated offense in the "
+        "record (standing convictions, or conduct charged, pending or dismissed, noted as such) that make "
         "'a serious prior criminal record' (agg.prior_record)."
     )
 

@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 BlockKind = Literal["heading", "paragraph", "list_item"]
-StatusState = Literal["not_yet_effective", "in_effect", "vacated", "rescinded", "unknown"]
+StatusState = Literal["not_yet_effective", "in_effect", "enjoined", "vacated", "rescinded", "unknown"]
+Confidence = Literal["C2", "C1", "R", "UNCONFIRMED"]
 Severity = Literal["error", "warning", "info"]
 
 
@@ -79,7 +80,19 @@ class StatusEvent(BaseModel):
     state: StatusState
     event: str
     note: str = ""
-    confidence: str = Field("C2", description="Confidence tag carried over from the fact sheet.")
+    label: str = Field("", description="What a person reads, e.g. 'no longer applied since 2025-01-20; form of rescission unconfirmed'.")
+    anchor: str | None = Field(None, description="The anchor of the passage that tells of this event (e.g. guidelines-status-history.vacatur).")
+    confidence: Confidence = Field("C2", description="Confidence tag carried over from the fact sheet: C2, C1, R or UNCONFIRMED.")
+
+
+class LaterEvent(BaseModel):
+    """A status event after the date a status is given for: later history, kept apart from the status."""
+
+    date: dt.date
+    state: StatusState
+    label: str = ""
+    event: str = ""
+    confidence: Confidence = "C2"
 
 
 class DocumentMeta(BaseModel):
@@ -112,8 +125,13 @@ class Status(BaseModel):
     doc_id: str
     as_of: dt.date
     state: StatusState
-    note: str = ""
+    note: str = Field("", description="The event that set the state and what is known of it, as of that date (no later event).")
     since: dt.date | None = None
+    label: str = Field("", description="What a person reads, e.g. 'enjoined: a nationwide preliminary injunction barred relying on them'.")
+    confidence: Confidence | None = Field(None, description="The confidence tag of the event that set the state.")
+    source: str | None = Field(None, description="The anchor of the passage that tells of that event.")
+    source_label: str | None = Field(None, description="That passage as a person would cite it, e.g. 'Status history, 2022 vacatur'.")
+    later: list[LaterEvent] = Field(default_factory=list, description="Events after as_of: later history, not known on that date.")
 
 
 class Citation(BaseModel):
@@ -201,6 +219,14 @@ class Outcome(BaseModel):
         return model
 
 
+class MemoLine(BaseModel):
+    """One text of a memo as the memo checker sees it: a verified quote with its citation number, or prose."""
+
+    kind: Literal["quote", "prose"]
+    text: str
+    ref: int | None = Field(None, description="A quote: the number of the citation it quotes.")
+
+
 class Answer(BaseModel):
     """The answer to a question (docs/CONTRACTS.md section 2)."""
 
@@ -220,7 +246,7 @@ class Answer(BaseModel):
 
 PriorityId = Literal["national_security", "public_safety", "border_security"]
 PriorityOutcome = Literal["meets", "does_not_meet", "officer_assessment", "insufficient_facts"]
-FrameworkState = Literal["not_yet_effective", "in_effect", "vacated", "rescinded"]
+FrameworkState = Literal["not_yet_effective", "in_effect", "enjoined", "vacated", "rescinded"]
 
 
 class PriorityFinding(BaseModel):
@@ -249,6 +275,11 @@ class FrameworkStatus(BaseModel):
     status_on_assessed_date: FrameworkState
     note: str = ""
     since: dt.date | None = None
+    label: str = Field("", description="What a person reads about the status on the assessment date.")
+    confidence: Confidence | None = Field(None, description="The confidence tag of the event that set the status.")
+    source: str | None = Field(None, description="The anchor of the passage that tells of that event.")
+    source_label: str | None = Field(None, description="That passage as a person would cite it.")
+    later: list[LaterEvent] = Field(default_factory=list, description="Events after the assessment date (later history).")
 
 
 class FactorAnalysis(BaseModel):

@@ -46,7 +46,9 @@ def test_ask_text_shows_sources_and_status(run):
     assert result.exit_code == 0
     assert "Sources:" in result.output
     assert "[1] Guidelines 2021, II.B, mitigating factor: advanced or tender age" in result.output
-    assert "Status of the 2021 guidelines on" in result.output and "RESCINDED" in result.output
+    # Today the guidelines are no longer applied, and the form of their rescission is unconfirmed (issue 11).
+    assert "Status of the 2021 guidelines on" in result.output and "NO LONGER APPLIED" in result.output
+    assert "form of rescission unconfirmed" in result.output and "confidence: unconfirmed" in result.output
 
 
 def test_ask_refusal_exit_zero_and_plain(run):

@@ -211,7 +211,7 @@ def test_the_shipped_sets_are_valid():
     outcomes = {o for c in core.items if not hasattr(c, "question") for o in (c.expect.priorities or {}).values()}
     assert outcomes == {"meets", "does_not_meet", "officer_assessment", "insufficient_facts"}
     assert {c.expect.framework_status for c in core.items if not hasattr(c, "question")} == {
-        "not_yet_effective", "in_effect", "vacated", "rescinded"}
+        "not_yet_effective", "in_effect", "enjoined", "vacated", "rescinded"}  # enjoined: issue 11
 
 
 # --- the CLI --------------------------------------------------------------------------------------

@@ -82,9 +82,16 @@ def test_memo_with_narrative_cites_each_sentence_and_keeps_the_analysis(corpus_s
 
     assert "## Narrative summary (drafted by a language model)" in text
     assert "Narrative summary" not in plain and len(fake_openai.requests) == 1
-    quoted = next(line for line in text.splitlines() if line.startswith(GOOD))
-    number = quoted.removeprefix(GOOD).strip().strip("[]")
+    # Issue 11: the model's sentence is shown as drafted prose without a citation; the verified quote it
+    # rests on follows it, and only that quote carries the marker.
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"**Drafted:** {GOOD}"))
+    assert "[" not in lines[at].removeprefix(f"**Drafted:** {GOOD}")
+    quoted = next(line for line in lines[at + 1:] if line.startswith("> \u201c"))
+    number = quoted.rsplit("[", 1)[1].strip("]")
+    assert quoted == f"> \u201c{AGE_QUOTE}\u201d [{number}]"
     assert f"- [{number}] " in text and f"\u201c{AGE_QUOTE}" in text.split("## 8. Citations")[1].split(f"- [{number}] ")[1].split("\n")[0]
+    assert "PASSED: the checker found no error." in text
     assert with_text_analysis.model_dump(exclude={"check"}) == plain_analysis.model_dump(exclude={"check"})
 
 

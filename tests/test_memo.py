@@ -91,7 +91,9 @@ def test_name_and_a_number_are_printed_only_when_present(source, settings):
 
 
 @pytest.mark.parametrize(("day", "state"), [
-    ("2021-10-15", "NOT YET EFFECTIVE"), ("2022-08-01", "VACATED"), ("2025-03-01", "RESCINDED"),
+    # Since 2025-01-20 the label says what is known: no longer applied, the form of rescission unconfirmed (issue 11).
+    ("2021-10-15", "NOT YET EFFECTIVE"), ("2022-04-01", "ENJOINED"), ("2022-08-01", "VACATED"),
+    ("2025-03-01", "NO LONGER APPLIED since 2025-01-20; form of rescission unconfirmed"),
 ])
 def test_a_framework_not_in_effect_is_a_prominent_warning(source, settings, day, state):
     case, analysis = _analysis(source, settings, assessed_on=day, apprehension={"date": "2021-10-01", "location": "interior"})
@@ -162,7 +164,7 @@ def test_pdf_warning_for_a_rescinded_date(source, settings, tmp_path):
     path = tmp_path / "rescinded.pdf"
     write_memo(analysis, case, path, source)
     first = " ".join(PdfReader(str(path)).pages[0].extract_text().split())
-    assert "WARNING" in first and "RESCINDED" in first
+    assert "WARNING" in first and "NO LONGER APPLIED" in first and "rescission unconfirmed" in first  # issue 11
 
 
 def test_markdown_file_and_bad_suffix(memo_case, source, tmp_path):

@@ -59,7 +59,7 @@ StreamEvent = AnswerEvent  # the name the streaming callers have always used
 def guidelines_status(index: Index, settings: Settings, on: dt.date) -> Status | None:
     """The guidelines' status on a date, from the index's metadata (or the corpus manifest)."""
     meta = index.meta(GUIDELINES_ID) or load_manifest(settings.paths.corpus_dir).get(GUIDELINES_ID)
-    return status_on(meta, on) if meta else None
+    return status_on(meta, on, index.metas) if meta else None
 
 
 def verify(index: Index, answer: Answer) -> Answer:

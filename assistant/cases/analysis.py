@@ -7,12 +7,17 @@ priorities have several outcomes each and are decided here in code, with reasons
 facts they rest on. The tool lays the factors out and never makes the officer's totality judgment:
 public safety is never ``meets``.
 
-Decisions where the guidelines are silent: aggravating factors come only from standing
-convictions (convicted, neither vacated nor expunged); an offense without a recorded conviction
-is still criminal conduct for the public safety priority, and a vacated or expunged conviction
-triggers ``mit.vacated_expunged`` instead of aggravating anything. Border security reads the two
+Decisions where the guidelines are silent: the gravity of the offense of conviction comes only
+from standing convictions (convicted, neither vacated nor expunged); harm, sophistication, a weapon
+and a serious prior record also come from conduct in the record without a conviction (charged,
+pending, dismissed), each fact saying so and the factor carrying a note, because the memo asks
+personnel to review the whole record rather than rely on the fact of conviction alone. An
+acquittal, or an offense whose disposition is not recorded, aggravates nothing; a vacated or
+expunged conviction triggers ``mit.vacated_expunged`` instead. Public safety is never decided by
+the tool, not even for an empty record: no category decides it. Border security reads the two
 prongs literally with three-valued logic (true, false, unknown), so a missing fact gives
-``insufficient_facts`` only when it could change the outcome.
+``insufficient_facts`` only when it could change the outcome; the second prong is not limited to
+the interior.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from assistant.check.analyses import Leniency, check_analysis
 from assistant.citations.cite import cite_anchor
 from assistant.config import AnalysisSettings
 from assistant.corpus.manifest import GUIDELINES_ID, load_manifest
-from assistant.corpus.status import status_on
+from assistant.corpus.status import headline, status_on
 from assistant.errors import ConfigError
 from assistant.types import FactorAnalysis, FactorFinding, FrameworkStatus, PriorityFinding
 
@@ -66,8 +71,7 @@ class _OffenseScope:
     offenses: list[Any] = field(default_factory=list)
 
     def get(self, path: str) -> Any:
-        name = path.removeprefix("offense.")
-        return self.offense.standing if name == "standing" else getattr(self.offense, name)
+        return getattr(self.offense, path.removeprefix("offense."))
 
     def context(self) -> dict[str, str]:
         o = self.offense
@@ -76,6 +80,7 @@ class _OffenseScope:
             "sentence": f"{o.sentence_months} months" if o.sentence_months is not None else "not recorded",
             "harm": o.harm or "unknown", "sophistication": o.sophistication or "unknown",
             "weapon_text": {"firearm": "a firearm", "dangerous_weapon": "a dangerous weapon"}.get(o.weapon or "", "no weapon"),
+            "disposition": o.disposition or ("not convicted" if o.convicted is False else "not recorded"),
         }
 
 
@@ -88,6 +93,7 @@ class _CaseScope:
     offenses: list[_OffenseScope] = field(init=False)
     latest_known: dt.date | None = field(init=False)
     prior_serious: list[tuple[int, Offense]] = field(init=False)
+    prior_serious_record: list[tuple[int, Offense]] = field(init=False)
 
     def __post_init__(self) -> None:
         history = self.case.criminal_history
@@ -95,10 +101,10 @@ class _CaseScope:
         dated = [o.date for o in history if o.date is not None]
         self.latest_known = max(dated, default=None)
         latest = self.latest_known
-        self.prior_serious = [
-            (i, o) for i, o in enumerate(history)
-            if latest and o.standing and o.serious is True and o.date is not None and o.date < latest
-        ]
+        prior = [(i, o) for i, o in enumerate(history)
+                 if latest and o.serious is True and o.date is not None and o.date < latest]
+        self.prior_serious = [(i, o) for i, o in prior if o.standing]
+        self.prior_serious_record = [(i, o) for i, o in prior if o.standing or o.conduct_without_conviction]
 
     @property
     def latest_offense_date(self) -> dt.date | None:
@@ -118,10 +124,11 @@ class _CaseScope:
         if path == "record.years_since_last_offense":
             latest = self.latest_offense_date
             return years_between(latest, self.case.assessed_on) if latest else None
-        if path == "record.prior_serious_convictions":
+        if path in ("record.prior_serious_convictions", "record.prior_serious_offenses"):
             if not self.case.criminal_history:
                 return 0
-            return len(self.prior_serious) if self.latest_known else None
+            found = self.prior_serious if path.endswith("convictions") else self.prior_serious_record
+            return len(found) if self.latest_known else None
         section, _, name = path.partition(".")
         return getattr(getattr(self.case, section), name)
 
@@ -140,7 +147,11 @@ class _CaseScope:
             "latest_offense_date": _day(self.latest_known),
             "years_since_last_offense": _num(self.get("record.years_since_last_offense")),
             "prior_serious_convictions": str(len(self.prior_serious)),
-            "prior_serious_list": listed([_ref(i, o) for i, o in self.prior_serious]),
+            "prior_serious_offenses": str(len(self.prior_serious_record)),
+            "prior_serious_counted": _counted(len(self.prior_serious_record), "serious earlier offense",
+                                              "serious earlier offenses"),
+            "prior_serious_list": listed([_ref(i, o) + ("" if o.standing else f", no conviction: {o.disposition}")
+                                          for i, o in self.prior_serious_record]),
             **{name: _num(float(value)) for name, value in self.settings.model_dump().items()},
         }
 
@@ -148,8 +159,9 @@ class _CaseScope:
 # --- factors --------------------------------------------------------------------------------------
 
 
-def _facts(rule: Rule, scope: _CaseScope) -> list[str]:
-    """The fact texts of a triggered rule: per matching offense, or per template whose condition holds."""
+def _facts(rule: Rule, scope: _CaseScope) -> tuple[list[str], list[Offense]]:
+    """The fact texts of a triggered rule (per matching offense, or per template whose condition holds),
+    and the offenses without a conviction that gave a fact."""
     base = scope.context()
     targets: list[tuple[Any, dict[str, str]]]
     if rule.per_offense:
@@ -157,14 +169,18 @@ def _facts(rule: Rule, scope: _CaseScope) -> list[str]:
         targets = [(o, {**base, **o.context()}) for o in scope.offenses if inner.holds(o)]
     else:
         targets = [(scope, base)]
-    facts = []
+    facts, conduct = [], []
     for target, context in targets:
         for template, condition in zip(rule.fact, rule.fact_conditions()):
             if condition is None or condition.holds(target):
                 facts.append(" ".join(template.text.format(**context).split()))
+                if isinstance(target, _OffenseScope) and target.offense.conduct_without_conviction:
+                    conduct.append((target.index, target.offense))
+    if not rule.per_offense and rule.conduct_note:
+        conduct = [(i, o) for i, o in scope.prior_serious_record if o.conduct_without_conviction]
     if not facts:
         raise ConfigError(f"rule {rule.id} was triggered but none of its fact templates applies; fix the rule table")
-    return facts
+    return facts, list(dict.fromkeys(conduct))
 
 
 def _factor(rule: Rule, scope: _CaseScope, source: PassageSet, labels: dict[str, str]) -> FactorFinding:
@@ -172,8 +188,12 @@ def _factor(rule: Rule, scope: _CaseScope, source: PassageSet, labels: dict[str,
     if rule.threshold and not note:
         used = ", ".join(f"{s} = {_num(float(getattr(scope.settings, s)))}" for s in rule.threshold)
         note = f"The guidelines set no number; this analysis uses {used}, a setting."
+    facts, conduct = _facts(rule, scope)
+    if conduct and rule.conduct_note:
+        listed = "; ".join(f"{_ref(i, o)}: {o.disposition}" for i, o in conduct)
+        note = " ".join(f"{note} {rule.conduct_note.format(conduct=listed)}".split())
     return FactorFinding(
-        id=rule.id, label=labels.get(rule.id, rule.description), facts=_facts(rule, scope),
+        id=rule.id, label=labels.get(rule.id, rule.description), facts=facts,
         citations=[cite_anchor(source, rule.passage, rule.doc_id, rule.quote_sentences)], note=note,
     )
 
@@ -204,33 +224,53 @@ def _national_security(case: Case) -> tuple[str, list[str]]:
 def _offense_summary(offense: Offense) -> str:
     if offense.convicted is True:
         status = "conviction vacated or expunged" if offense.vacated_or_expunged else "convicted"
+    elif offense.disposition is not None:
+        status = f"no conviction: {offense.disposition}"
     else:
         status = "not convicted" if offense.convicted is False else "conviction not recorded"
     parts = [status]
     if offense.sentence_months is not None:
-        parts.append(f"sentence {offense.sentence_months} months")
+        parts.append(f"sentence {offense.sentence_months} month{'' if offense.sentence_months == 1 else 's'}")
     if offense.serious is not None:
         parts.append("marked serious" if offense.serious else "not marked serious")
     return f"{offense.offense}, {_day(offense.date)} ({'; '.join(parts)})"
 
 
+def _counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _public_safety(case: Case, aggravating: list[FactorFinding], mitigating: list[FactorFinding]) -> tuple[str, list[str]]:
     history = case.criminal_history
+    totality = ("Whether the person is a current threat to public safety is the officer's judgment on the totality of "
+                "the facts and circumstances: the guidelines set no bright lines or categories, and a conviction or a "
+                "database result alone does not decide it.")
     if not history:
-        return "does_not_meet", ["The case file records no criminal conduct (criminal_history is empty), so no "
-                                 "fact indicates a current threat to public safety."]
+        return "officer_assessment", [
+            "The case file records no criminal conduct (criminal_history is empty). A threat to public safety is "
+            "typically, though not necessarily, based on serious criminal conduct.",
+            totality,
+            "This file records no offense; it does not hold the rest of the criminal and administrative record or "
+            "other investigative information, which the guidelines ask personnel to review.",
+        ]
     reasons = [
-        f"The criminal history lists {len(history)} offense(s): " + "; ".join(map(_offense_summary, history)) + ".",
-        "Whether the person is a current threat to public safety is the officer's judgment on the totality of the "
-        "facts and circumstances: the guidelines set no bright lines or categories, and a conviction or a database "
-        "result alone does not decide it.",
+        f"The criminal history lists {_counted(len(history), 'offense', 'offenses')}: "
+        + "; ".join(map(_offense_summary, history)) + ".",
+        totality,
     ]
-    ids = lambda found: ", ".join(f.id for f in found) or "none"  # noqa: E731
-    reasons.append(f"The recorded facts trigger {len(aggravating)} aggravating factor(s) ({ids(aggravating)}) and "
-                   f"{len(mitigating)} mitigating factor(s) ({ids(mitigating)}), laid out below for that judgment.")
+
+    def ids(found: list[FactorFinding]) -> str:
+        return f" ({', '.join(f.id for f in found)})" if found else ""
+
+    reasons.append(f"The recorded facts trigger {_counted(len(aggravating), 'aggravating factor', 'aggravating factors')}"
+                   f"{ids(aggravating)} and {_counted(len(mitigating), 'mitigating factor', 'mitigating factors')}"
+                   f"{ids(mitigating)}, laid out below for that judgment.")
     if not any(o.standing for o in history):
-        reasons.append("No offense in the record is a standing conviction (convicted, neither vacated nor expunged), "
-                       "so this analysis derives no aggravating factor from it.")
+        relied = [o for o in history if o.conduct_without_conviction]
+        reasons.append("No offense in the record is a standing conviction (convicted, neither vacated nor expunged), so "
+                       "this analysis derives no aggravating factor from a conviction"
+                       + ("; conduct without a conviction is laid out, with a note, where it bears on a factor."
+                          if relied else "."))
     return "officer_assessment", reasons
 
 
@@ -244,11 +284,11 @@ def _border_security(case: Case, mitigating: list[FactorFinding]) -> tuple[str, 
     place = {"border": "the border", "port_of_entry": "a port of entry", "interior": "the interior"}
     loc = f"apprehension.location: {appr.location or 'not recorded'}"
     at_border = None if appr.location is None else appr.location in ("border", "port_of_entry")
-    inside = None if appr.location is None else appr.location == "interior"
+    in_us = None if appr.location is None else True  # the border and ports of entry are in the United States too
     unlawful = {"unlawful": True, "lawful": False}.get(entry.manner)
     after = None if entry.date is None else entry.date > BORDER_CUTOFF
     prong_a = _and(at_border, appr.attempting_unlawful_entry)
-    prong_b = _and(inside, unlawful, after)
+    prong_b = _and(in_us, unlawful, after)
     attempting = f"apprehension.attempting_unlawful_entry: {_flag(appr.attempting_unlawful_entry)}"
     entry_facts = f"entry.manner: {entry.manner}, entry.date: {_day(entry.date)}"
 
@@ -270,15 +310,15 @@ def _border_security(case: Case, mitigating: list[FactorFinding]) -> tuple[str, 
 
     cutoff = "after November 1, 2020" + (" (an entry on that day does not count)" if entry.date == BORDER_CUTOFF else "")
     if prong_b is True:
-        b = f"Apprehended in the interior ({loc}) after an unlawful entry on {_day(entry.date)} ({entry_facts}), {cutoff}: the second prong applies."
-    elif inside is False:
-        b = f"The second prong concerns an apprehension inside the United States; this one was at {place[appr.location]} ({loc})."  # type: ignore[index]
+        where = "in the interior" if appr.location == "interior" else f"at {place[appr.location]}, in the United States"  # type: ignore[index]
+        b = (f"Apprehended {where} ({loc}) after an unlawful entry on {_day(entry.date)} ({entry_facts}), {cutoff}: "
+             "the second prong applies (it is not limited to the interior).")
     elif unlawful is False:
         b = f"The person entered lawfully ({entry_facts}): the second prong, an unlawful entry {cutoff}, does not apply."
     elif after is False:
         b = f"The entry on {_day(entry.date)} ({entry_facts}) was not {cutoff}: the second prong does not apply."
     else:
-        unknown = [name for name, v in (("where the person was apprehended", inside), ("whether the entry was unlawful",
+        unknown = [name for name, v in (("where the person was apprehended", in_us), ("whether the entry was unlawful",
                    unlawful), ("whether the entry was after November 1, 2020", after)) if v is None]
         b = f"The case file does not record {' or '.join(unknown)} ({loc}; {entry_facts}): the second prong cannot be assessed."
 
@@ -299,14 +339,18 @@ def _framework(source: PassageSet, settings: Settings, on: dt.date) -> Framework
     meta = source.metas.get(GUIDELINES_ID) or load_manifest(settings.paths.corpus_dir).get(GUIDELINES_ID)
     if meta is None or not meta.status_history:
         raise ConfigError(f"the corpus holds no status history for {GUIDELINES_ID}; the analysis cannot state its status")
-    status = status_on(meta, on)
+    status = status_on(meta, on, source.metas or load_manifest(settings.paths.corpus_dir).documents)
     if status.state == "unknown":
         raise ConfigError(f"the status of {GUIDELINES_ID} on {on.isoformat()} is unknown")
     note = status.note
     if status.state != "in_effect":
-        note = (f"On {on.isoformat()} the guidelines were {status.state.replace('_', ' ')}: they did not govern "
-                f"enforcement decisions on that date, and this analysis shows only what they would say. {note}").strip()
-    return FrameworkStatus(doc_id=GUIDELINES_ID, status_on_assessed_date=status.state, note=note, since=status.since)
+        words, rest = headline(status.label, status.state)
+        note = (f"On {on.isoformat()} the guidelines were {words.lower()}{rest}. They did not govern enforcement decisions "
+                f"on that date, and this analysis shows only what they would say. {note}").strip()
+    return FrameworkStatus(
+        doc_id=GUIDELINES_ID, status_on_assessed_date=status.state, note=note, since=status.since, label=status.label,
+        confidence=status.confidence, source=status.source, source_label=status.source_label, later=status.later,
+    )
 
 
 def on_date(case: Case, as_of: dt.date | None, source: str | None = None) -> Case:

@@ -18,8 +18,21 @@ from pydantic import BaseModel, ValidationError
 from assistant.errors import InputError
 
 from .models import (
-    Apprehension, Case, Circumstances, Entry, EntryManner, Harm, Location, NationalSecurity, Offense, Person,
-    Sophistication, Weapon, completed_years, show_value, years_between,
+    Apprehension,
+    Case,
+    Circumstances,
+    Entry,
+    EntryManner,
+    Harm,
+    Location,
+    NationalSecurity,
+    Offense,
+    Person,
+    Sophistication,
+    Weapon,
+    completed_years,
+    show_value,
+    years_between,
 )
 
 __all__ = [

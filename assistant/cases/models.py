@@ -19,6 +19,9 @@ Location = Literal["border", "port_of_entry", "interior"]
 Harm = Literal["none", "minor", "serious"]
 Weapon = Literal["none", "firearm", "dangerous_weapon"]
 Sophistication = Literal["low", "moderate", "high"]
+Disposition = Literal["convicted", "charged", "pending", "dismissed", "acquitted"]
+CONDUCT_WITHOUT_CONVICTION = ("charged", "pending", "dismissed")
+"""Dispositions whose conduct the analysis lays out for factors 2-5, each with a note (never an acquittal)."""
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -98,18 +101,45 @@ class Offense(_Model):
 
     offense: Annotated[IdText, Field(min_length=1)]
     date: Date | None = None
-    convicted: StrictBool | None = Field(None, description="Convicted of the offense; unknown when absent.")
+    convicted: StrictBool | None = Field(None, description="Convicted of the offense; unknown when absent (or from disposition).")
     sentence_months: StrictInt | None = Field(None, ge=0, description="Sentence imposed, in months.")
     serious: StrictBool | None = Field(None, description="The staff member's assessment that the offense is serious.")
     harm: Harm | None = None
     weapon: Weapon | None = Field(None, description="Firearm or dangerous weapon used or threatened.")
     sophistication: Sophistication | None = None
     vacated_or_expunged: StrictBool = False
+    disposition: Disposition | None = Field(
+        None, description="convicted | charged | pending | dismissed | acquitted; with only `convicted` given, true "
+        "means convicted and false leaves the disposition unrecorded.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _disposition(cls, data: Any) -> Any:
+        """``convicted`` and ``disposition`` map onto each other; a file that gives both must make them agree."""
+        if not isinstance(data, dict):
+            return data
+        disposition, convicted = data.get("disposition"), data.get("convicted")
+        if isinstance(disposition, str) and isinstance(convicted, bool) and convicted != (disposition == "convicted"):
+            raise PydanticCustomError(
+                "case_value", "convicted: {convicted} disagrees with disposition: {disposition}; give one, or make them agree",
+                {"convicted": str(convicted).lower(), "disposition": disposition},
+            )
+        if isinstance(disposition, str) and convicted is None:
+            return {**data, "convicted": disposition == "convicted"}
+        if convicted is True and disposition is None:
+            return {**data, "disposition": "convicted"}
+        return data
 
     @property
     def standing(self) -> bool:
         """A conviction that stands: convicted, and neither vacated nor expunged."""
         return self.convicted is True and not self.vacated_or_expunged
+
+    @property
+    def conduct_without_conviction(self) -> bool:
+        """Conduct in the record with no conviction: charged, pending or dismissed (an acquittal is not relied on)."""
+        return self.convicted is not True and self.disposition in CONDUCT_WITHOUT_CONVICTION
 
 
 class Circumstances(_Model):

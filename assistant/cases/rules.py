@@ -18,10 +18,11 @@ from typing import Annotated, Any, Literal, Protocol, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
-from .models import Apprehension, Circumstances, Entry, NationalSecurity, Offense, Person
 from assistant.config import AnalysisSettings
 from assistant.corpus.manifest import GUIDELINES_ID, load_manifest
 from assistant.errors import ConfigError
+
+from .models import Apprehension, Circumstances, Entry, NationalSecurity, Offense, Person
 
 RULES_DIR = "rules"
 PRIORITIES = ("priority.national_security", "priority.public_safety", "priority.border_security")
@@ -40,16 +41,20 @@ _SECTIONS = {"person": Person, "entry": Entry, "apprehension": Apprehension,
 CASE_PATHS = frozenset(
     {f"{name}.{field}" for name, model in _SECTIONS.items() for field in model.model_fields}
     | {"criminal_history", "record.latest_offense_date", "record.years_since_last_offense",
-       "record.prior_serious_convictions"}
+       "record.prior_serious_convictions", "record.prior_serious_offenses"}
 )
-OFFENSE_PATHS = frozenset({f"offense.{field}" for field in Offense.model_fields} | {"offense.standing"})
+OFFENSE_PATHS = frozenset(
+    {f"offense.{field}" for field in Offense.model_fields} | {"offense.standing", "offense.conduct_without_conviction"}
+)
 SETTINGS = frozenset(AnalysisSettings.model_fields)
 CASE_PLACEHOLDERS = frozenset({
     "case_id", "assessed_on", "age", "age_basis", "years_in_us", "years_in_us_basis", "family_in_us",
     "relief_eligibility", "service", "rehabilitation", "latest_offense_date", "years_since_last_offense",
-    "prior_serious_convictions", "prior_serious_list",
+    "prior_serious_convictions", "prior_serious_list", "prior_serious_offenses", "prior_serious_counted",
 }) | SETTINGS
-OFFENSE_PLACEHOLDERS = frozenset({"ref", "index", "offense", "date", "sentence", "harm", "weapon_text", "sophistication"})
+OFFENSE_PLACEHOLDERS = frozenset(
+    {"ref", "index", "offense", "date", "sentence", "harm", "weapon_text", "sophistication", "disposition"}
+)
 
 OPS = {"==": operator.eq, "!=": operator.ne, ">=": operator.ge, ">": operator.gt, "<=": operator.le,
        "<": operator.lt, "in": lambda a, b: a in b}
@@ -208,6 +213,10 @@ class Rule(BaseModel):
     fact: Annotated[list[Annotated[FactTemplate, BeforeValidator(FactTemplate.of)]], BeforeValidator(_as_list)] = []
     threshold: Annotated[list[str], BeforeValidator(_as_list)] = Field(default_factory=list)
     note: str = ""
+    conduct_note: str = Field(
+        "", description="Shown with the factor when a fact comes from conduct in the record without a conviction "
+        "(charged, pending, dismissed); {conduct} lists those offenses.",
+    )
     quote_sentences: int = Field(1, ge=1, le=5, description="Sentences of the passage the citation quotes.")
     outcomes: dict[str, str] = Field(default_factory=dict, description="Priorities: outcome -> what leads to it.")
     _condition: Condition | None = PrivateAttr(None)
@@ -264,6 +273,7 @@ def _validate(rule: Rule, where: str, anchors: set[str]) -> None:
             None if template.when is None else parse_condition(template.when, f"{where}: fact[{i}].when", per_offense)
         )
     _placeholders(rule.note, f"{where}: note", CASE_PLACEHOLDERS)
+    _placeholders(rule.conduct_note, f"{where}: conduct_note", frozenset({"conduct"}))
     used = condition.settings_used()
     if used != set(rule.threshold):
         raise ConfigError(f"{where}: threshold must name exactly the settings the condition uses ({', '.join(sorted(used)) or 'none'})")

@@ -86,7 +86,7 @@ SUBSTANTIVE_TERMS = (
 
 PRIORITY_IDS = ("national_security", "public_safety", "border_security")
 FINDING_VALUES = ("meets", "does_not_meet", "officer_assessment", "insufficient_facts")
-STATUS_VALUES = ("not_yet_effective", "in_effect", "vacated", "rescinded")
+STATUS_VALUES = ("not_yet_effective", "in_effect", "enjoined", "vacated", "rescinded")
 CLAIM_SUPPORT: dict[str, tuple[str, ...]] = {
     "priority.national_security": ("priorities", "principle.discretion"),
     "priority.public_safety": ("priorities", "principle.discretion", "agg.", "mit."),

@@ -63,6 +63,10 @@ RULES: dict[str, Rule] = {
         Rule("STATUS_MISMATCH", "error", "The framework's stated status on the date disagrees with the corpus status history.", "effective_date"),
         Rule("STATUS_INVALID", "error", "The framework's status is outside the allowed values.", "effective_date"),
         Rule("STATUS_UNKNOWN_DOC", "error", "The framework names a document that is not in the corpus.", None),
+        # --- memos (assistant/check/memos.py)
+        Rule("MEMO_PROSE_CITED", "error", "A memo's own prose carries a citation marker; only a quote of the passage may.", None),
+        Rule("MEMO_QUOTE_ALTERED", "error", "A cited text of a memo is not the exact quote of its citation.", None),
+        Rule("MEMO_QUOTE_UNCITED", "error", "A quote in a memo names no citation.", None),
     )
 }
 

@@ -15,16 +15,6 @@ if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.corpus.passages import PassageSet
 
-STATUS_PROVENANCE = {
-    "2021-09-30": "effective_date",
-    "2021-11-29": "effective_date",
-    "2022-06-24": "guidelines-status-history.vacatur",
-    "2023-06-23": "guidelines-status-history.standing_decision",
-    "2025-01-20": "guidelines-status-history.executive_orders_2025",
-}
-"""The passage that states each status event (by its date), the provenance of a STATUS_MISMATCH."""
-
-
 def check_status(
     doc_id: str, on: dt.date, claimed: str, source: PassageSet, settings: Settings | None = None, path: str = "status"
 ) -> list[Finding]:
@@ -38,7 +28,7 @@ def check_status(
     if actual.state == "unknown" or actual.state == claimed:
         return []
     since = f" since {actual.since.isoformat()}" if actual.since else ""
-    anchor = STATUS_PROVENANCE.get(actual.since.isoformat() if actual.since else "", "effective_date")
+    anchor = actual.source or "effective_date"  # the passage that tells of the event (manifest data)
     return [finding(
         "STATUS_MISMATCH",
         f"'{doc_id}' is said to be '{claimed}' on {on.isoformat()}, but it was '{actual.state}'{since}: {actual.note}",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from assistant.config import BACKENDS
+from assistant.corpus.status import status_sentence
 
 from .common import echo_json, load_settings, parse_date
 
@@ -81,7 +82,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, k: 
             click.echo(f"  [{i}] {c.label}  ({c.doc_id} {c.start}-{c.end})")
     if answer.status:
         s = answer.status
-        click.echo(f"\nStatus of the 2021 guidelines on {s.as_of.isoformat()}: {s.state.replace('_', ' ').upper()}. {s.note}")
+        click.echo(f"\n{status_sentence(s)} {s.note}")
     if not answer.check.passed:
         click.echo("\nwarning: the checker reported problems: " + "; ".join(f.message for f in answer.check.findings), err=True)
     click.echo("\nUnofficial restatement; not legal advice.", err=True)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from assistant.corpus.status import headline
+
 from .common import echo_json, load_settings, parse_date
 
 
@@ -39,8 +41,9 @@ def memo(ctx: click.Context, case_file: Path, as_json: bool, output: Path | None
         _, analysis = assistant.analyze_file(case_file, as_of=date)
     if as_json:
         echo_json(analysis.model_dump(mode="json"))
-    state = analysis.framework.status_on_assessed_date
-    if state != "in_effect":
-        click.echo(f"warning: on {analysis.assessed_on.isoformat()} the 2021 guidelines were {state.replace('_', ' ').upper()}", err=True)
+    fw = analysis.framework
+    if fw.status_on_assessed_date != "in_effect" or fw.confidence == "UNCONFIRMED":
+        words, rest = headline(fw.label, fw.status_on_assessed_date)
+        click.echo(f"warning: on {analysis.assessed_on.isoformat()} the 2021 guidelines were {words}{rest}", err=True)
     if not analysis.check.passed:
         click.echo("warning: the checker reported errors in this analysis; see its check report", err=True)

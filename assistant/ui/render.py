@@ -14,17 +14,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from assistant.corpus.status import HEADLINES, confidence_words, headline
+
 if TYPE_CHECKING:
     from assistant.corpus.passages import PassageSet
     from assistant.types import Citation, Passage, Status
 
-STATE_TEXT = {
-    "not_yet_effective": "NOT YET EFFECTIVE",
-    "in_effect": "IN EFFECT",
-    "vacated": "VACATED",
-    "rescinded": "RESCINDED",
-    "unknown": "UNKNOWN",
-}
+STATE_TEXT = {state: words.upper() for state, words in HEADLINES.items()}
 
 MARK = '<mark style="background:#ffe58a;padding:0 2px">'
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
@@ -109,11 +105,15 @@ def show_passage(passage: Passage, title: str | None = None, expanded: bool = Fa
 
 
 def status_sentence(status: Status, subject: str = "the 2021 guidelines", note: bool = True) -> str:
-    """One plain sentence: the status on a date, since when, and (with ``note``) the event behind it."""
-    state = STATE_TEXT.get(status.state, status.state.upper())
-    since = f" since {status.since.isoformat()}" if status.since else ""
+    """One plain sentence: the status on a date as the corpus labels it, its confidence and source, and the event."""
+    words, rest = headline(status.label, status.state)
+    since = f" (since {status.since.isoformat()})" if status.since and status.state != "in_effect" and "since" not in rest else ""
+    extra = [f"confidence: {confidence_words(status.confidence)}"] if status.confidence else []
+    if status.source_label:
+        extra.append(f"source: {status.source_label}")
+    tail = f" ({'; '.join(extra)})" if extra else ""
     note = f" {status.note}" if note and status.note else ""
-    return f"Status of {subject} on {status.as_of.isoformat()}: **{state}**{since}.{md_escape(note)}"
+    return f"Status of {subject} on {status.as_of.isoformat()}: **{words}**{md_escape(rest + since + tail)}.{md_escape(note)}"
 
 
 def status_banner(status: Status | None, subject: str = "the 2021 guidelines") -> None:
@@ -122,7 +122,7 @@ def status_banner(status: Status | None, subject: str = "the 2021 guidelines") -
         st.info("The corpus records no status for the 2021 guidelines.")
         return
     text = status_sentence(status, subject)
-    if status.state == "in_effect":
+    if status.state == "in_effect" and status.confidence != "UNCONFIRMED":
         st.success(text, icon=":material/gavel:")
     else:
         st.warning(text, icon=":material/warning:")

@@ -12,9 +12,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from assistant.citations.cite import cite_anchor
+from assistant.check.memos import check_memo_lines
+from assistant.citations.cite import citation, passage_sentences
 from assistant.citations.numbering import Numbering
-from assistant.types import Citation, FactorAnalysis, FactorFinding
+from assistant.corpus.status import HEADLINES, confidence_words, headline
+from assistant.types import CheckReport, Citation, FactorAnalysis, FactorFinding, Finding, MemoLine
 
 if TYPE_CHECKING:
     from assistant.cases.facts import Case
@@ -33,12 +35,7 @@ PRIORITY_TITLES = {
     "public_safety": "Threat to public safety",
     "border_security": "Threat to border security",
 }
-STATUS_TEXT = {
-    "not_yet_effective": "NOT YET EFFECTIVE",
-    "in_effect": "IN EFFECT",
-    "vacated": "VACATED",
-    "rescinded": "RESCINDED",
-}
+STATUS_TEXT = {state: words.upper() for state, words in HEADLINES.items()}
 UNNUMBERED_THRESHOLDS = (
     "advanced or tender age (mit.age)",
     "lengthy presence in the United States (mit.lengthy_presence)",
@@ -63,13 +60,25 @@ NO_VERDICT = (
 class Block:
     """One format-neutral unit of the memo."""
 
-    kind: Literal["title", "heading", "para", "warning", "bullets", "table"]
-    text: str = ""
+    kind: Literal["title", "heading", "para", "warning", "bullets", "table", "quote"]
+    text: str = ""  # a quote block's text is exactly its citation's quote
     level: int = 1
     lead: str = ""  # a bold run-in lead of a paragraph
     items: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    ref: int | None = None  # a quote block: the number of its citation
+
+
+def _quote(refs: Numbering, citation: Citation) -> Block:
+    """A verified quote of a passage with its citation number (the only kind of block that cites a text)."""
+    return Block("quote", citation.quote, ref=refs.number(citation))
+
+
+def _quotes(refs: Numbering, source: PassageSet, anchor: str) -> list[Block]:
+    """Every sentence of the passage that states ``anchor``, each as a cited quote."""
+    passage = source.with_anchor(anchor)[0]
+    return [_quote(refs, citation(source, passage, s, e)) for s, e in passage_sentences(passage)]
 
 
 def _h(text: str, level: int = 1) -> Block:
@@ -93,11 +102,9 @@ def memo_blocks(
     in their own section; None leaves the section out.
     """
     refs = Numbering()
-    civil = cite_anchor(source, "civil_rights", sentences_max=2)
-    no_right = cite_anchor(source, "no_private_right", sentences_max=2)
     meta = source.metas.get(analysis.framework.doc_id)
     blocks = [Block("title", f"Factor analysis memo: case {analysis.case_id}")]
-    blocks += _header(analysis, case, meta)
+    blocks += _header(analysis, case, meta, source)
     blocks += [_h("1. Facts of the case"), _bullets(facts_summary(case)) if case else _p("No case file was given.")]
     blocks.append(_h("2. Enforcement priorities"))
     for p in sorted(analysis.priorities, key=lambda p: list(PRIORITY_TITLES).index(p.id)):
@@ -106,42 +113,48 @@ def memo_blocks(
         blocks.append(_p(refs.refs(p.citations), lead="Cited: "))
     blocks += _factor_section("3. Aggravating factors", analysis.aggravating, refs, "aggravating")
     blocks += _factor_section("4. Mitigating factors", analysis.mitigating, refs, "mitigating")
-    blocks += [
-        _h("5. What must never be a factor"),
-        _p(
-            "A person's race, religion, gender, sexual orientation or gender identity, national origin, or political "
-            "associations must never be a factor in deciding to take enforcement action, and neither may the "
-            "exercise of First Amendment rights (speech, assembly, the press, worship, petitioning the government). "
-            f"Enforcement must not be discriminatory. [{refs.number(civil)}]"
-        ),
-    ]
+    blocks += [_h("5. What must never be a factor"),
+               _p("What the guidelines say on this, quoted from the restatement:")]
+    blocks += _quotes(refs, source, "civil_rights")
     blocks += _totality(analysis)
     blocks += _thresholds(analysis)
     if narrative is not None:
         blocks += _narrative(narrative, refs)
-    no_right_ref = refs.number(no_right)  # cited by the disclaimer below
+    blocks += _later_history(analysis)
+    official = f" The official text is at {meta.official_source}." if meta and meta.official_source else ""
+    disclaimer = [
+        _h("9. Disclaimer"),
+        _p("This memo is not legal advice. It is drafted by software from an unofficial restatement of the "
+           f"guidelines written in this project's own words, not from the official text.{official} Every finding here "
+           "must be verified by the officer against the record and the official text. On rights and obligations, the "
+           "guidelines say:"),
+        *_quotes(refs, source, "no_private_right"),
+    ]
     blocks.append(_h("8. Citations"))
     blocks.append(_bullets([
         f"[{i}] {c.label or c.anchor} ({c.doc_id}, characters {c.start}-{c.end}): \u201c{c.quote}\u201d"
         for i, c in enumerate(refs.cited, 1)
     ]))
-    official = f" The official text is at {meta.official_source}." if meta and meta.official_source else ""
-    blocks += [
-        _h("9. Disclaimer"),
-        _p(
-            "This memo is not legal advice. It is drafted by software from an unofficial restatement of the "
-            f"guidelines written in this project's own words, not from the official text.{official} The guidelines "
-            f"create no right or benefit that any party can enforce, and they compel no particular action [{no_right_ref}]. "
-            "Every finding here must be verified by the officer against the record and the official text."
-        ),
-    ]
-    blocks += _check_section(analysis)
+    blocks += disclaimer
+    blocks += _check_section(analysis, check_memo_lines(memo_lines(blocks), refs.cited, source))
     return blocks
 
 
-def _header(analysis: FactorAnalysis, case: Case | None, meta) -> list[Block]:
+def memo_lines(blocks: list[Block]) -> list[MemoLine]:
+    """Every text of the memo as the memo checker sees it: quotes with their citation number, and prose."""
+    lines: list[MemoLine] = []
+    for b in blocks:
+        if b.kind == "quote":
+            lines.append(MemoLine(kind="quote", text=b.text, ref=b.ref))
+            continue
+        texts = [b.lead + b.text] + b.items + b.header + [cell for row in b.rows for cell in row]
+        lines += [MemoLine(kind="prose", text=t) for t in texts if t]
+    return lines
+
+
+def _header(analysis: FactorAnalysis, case: Case | None, meta, source: PassageSet) -> list[Block]:
     fw = analysis.framework
-    state = STATUS_TEXT.get(fw.status_on_assessed_date, fw.status_on_assessed_date)
+    words, rest = headline(fw.label, fw.status_on_assessed_date)
     title = meta.title if meta else fw.doc_id
     rows = [["Case", analysis.case_id], ["Assessment date", analysis.assessed_on.isoformat()]]
     person = getattr(case, "person", None)
@@ -149,16 +162,37 @@ def _header(analysis: FactorAnalysis, case: Case | None, meta) -> list[Block]:
         rows.append(["Name", person.name])
     if person is not None and getattr(person, "a_number", None):
         rows.append(["A-number", person.a_number])
-    rows += [["Framework", f"{title} ({fw.doc_id})"], [f"Status on {analysis.assessed_on.isoformat()}", f"{state}. {fw.note}".strip()]]
+    on = analysis.assessed_on.isoformat()
+    rows += [["Framework", f"{title} ({fw.doc_id})"], [f"Status on {on}", f"{words}{rest}."]]
+    if fw.note:
+        rows.append(["About the status", fw.note])
+    if fw.confidence:
+        rows.append(["Confidence of the status", f"{confidence_words(fw.confidence)} ({fw.confidence})"])
+    if fw.source_label:
+        rows.append(["Source of the status", f"{fw.source_label} ({fw.source})"])
     blocks = [Block("table", header=["", ""], rows=rows)]
     if fw.status_on_assessed_date != "in_effect":
-        since = f" since {fw.since.isoformat()}" if fw.since else ""
         blocks.append(Block("warning", (
-            f"WARNING: on the assessment date {analysis.assessed_on.isoformat()} the 2021 guidelines were "
-            f"{state}{since}, not in effect. This memo applies them as written; it does not state the policy that "
-            "governed on that date."
+            f"WARNING: on the assessment date {on} the 2021 guidelines were {words}{rest}, not in effect. This memo "
+            "applies them as written; it does not state the policy that governed on that date."
+        )))
+    elif fw.confidence == "UNCONFIRMED":
+        blocks.append(Block("warning", (
+            f"CAUTION: the guidelines' status on the assessment date {on} is uncertain: {words}{rest}. Check what "
+            "governed on that date before relying on this memo."
         )))
     return blocks
+
+
+def _later_history(analysis: FactorAnalysis) -> list[Block]:
+    later = analysis.framework.later
+    if not later:
+        return []
+    return [
+        _h("Later history (events after the assessment date, not known on it)"),
+        _bullets([f"{e.date.isoformat()}: {headline(e.label, e.state)[0]}{headline(e.label, e.state)[1]}. {e.event}"
+                  for e in later]),
+    ]
 
 
 def _fmt(value: object) -> str:
@@ -199,7 +233,7 @@ def facts_summary(case: Case) -> list[str]:
         ]
         if o.vacated_or_expunged:
             details.append("vacated or expunged")
-        lines.append(f"Criminal history [{i}]: {o.offense} ({', '.join(details)})")
+        lines.append(f"Offense {i + 1} (criminal_history[{i}]): {o.offense} ({', '.join(details)})")
     c = case.circumstances
     flags = [
         ("mental condition contributed to the conduct", c.mental_condition_contributed),
@@ -281,17 +315,20 @@ def _narrative(sentences: Narrative, refs: Numbering) -> list[Block]:
     if not sentences:
         return [head, _p("No sentence of the language model's draft passed verification, so there is no narrative. "
                          "The analysis above is complete without it.")]
-    return [
+    blocks = [
         head,
         _p("Drafted by a language model from the analysis above, which it received read-only and could not change. "
-           "Each sentence was checked against the exact passage it cites and sentences that failed were left out. "
-           "The findings and factors are those of sections 2 to 4."),
-        _p(" ".join(f"{text} [{refs.number(citation)}]" for text, citation in sentences)),
+           "Each sentence was checked against the exact passage it rests on, quoted under it; sentences that failed "
+           "were left out. The sentences are the model's words; only the quotes are the guidelines'. The findings and "
+           "factors are those of sections 2 to 4."),
     ]
+    for text, cited in sentences:
+        blocks += [_p(text, lead="Drafted: "), _quote(refs, cited)]
+    return blocks
 
 
-def _check_section(analysis: FactorAnalysis) -> list[Block]:
-    report = analysis.check
+def _check_section(analysis: FactorAnalysis, memo_findings: list[Finding]) -> list[Block]:
+    report = CheckReport.of(analysis.check.findings + memo_findings)
     errors = sum(f.severity == "error" for f in report.findings)
     verdict = (
         "PASSED: the checker found no error." if report.passed else f"FAILED: the checker found {errors} error(s); "

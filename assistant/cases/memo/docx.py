@@ -34,6 +34,10 @@ def render_docx(blocks: list[Block]) -> bytes:
             if b.lead:
                 para.add_run(b.lead).bold = True
             para.add_run(b.text)
+        elif b.kind == "quote":
+            para = doc.add_paragraph(style="Quote")
+            para.add_run(f"\u201c{b.text}\u201d")
+            para.add_run(f" [{b.ref}]")
         elif b.kind == "warning":
             _warning(doc, b.text)
         elif b.kind == "bullets":

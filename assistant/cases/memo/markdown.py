@@ -24,6 +24,8 @@ def render_markdown(
             out.append(f"{'#' * (b.level + 1)} {b.text}")
         elif b.kind == "para":
             out.append(f"**{b.lead.strip()}** {b.text}" if b.lead else b.text)
+        elif b.kind == "quote":
+            out.append(f"> \u201c{b.text}\u201d [{b.ref}]")
         elif b.kind == "warning":
             out.append(f"> **{b.text}**")
         elif b.kind == "bullets":

@@ -34,6 +34,7 @@ def render_pdf(blocks: list[Block], title: str = "Factor analysis memo") -> byte
     body = ParagraphStyle("memo-body", parent=styles["BodyText"], fontName=regular, fontSize=9.5, leading=12)
     cell = ParagraphStyle("memo-cell", parent=body, fontSize=8.5, leading=10.5)
     head = ParagraphStyle("memo-cell-head", parent=cell, fontName=bold)
+    quote = ParagraphStyle("memo-quote", parent=body, leftIndent=18, textColor=colors.HexColor("#1F3B5C"))
     warn = ParagraphStyle("memo-warning", parent=body, fontName=bold, textColor=colors.HexColor("#9C0006"))
     heading = {1: styles["Heading1"], 2: styles["Heading2"], 3: styles["Heading3"]}
 
@@ -47,6 +48,8 @@ def render_pdf(blocks: list[Block], title: str = "Factor analysis memo") -> byte
         elif b.kind == "para":
             lead = f"<b>{_text(b.lead)}</b>" if b.lead else ""
             story.append(Paragraph(lead + _text(b.text), body))
+        elif b.kind == "quote":
+            story.append(Paragraph(f"\u201c{_text(b.text)}\u201d [{b.ref}]", quote))
         elif b.kind == "warning":
             box = Table([[Paragraph(_text(b.text), warn)]], colWidths=[width])
             box.setStyle(TableStyle([

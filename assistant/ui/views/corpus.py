@@ -53,8 +53,8 @@ st.dataframe(rows, hide_index=True, width="stretch", key="corpus_documents",
 
 # --- status history timeline ------------------------------------------------------------------------------
 st.header("Status history")
-COLORS = {"not_yet_effective": "#9e9e9e", "in_effect": "#2e7d32", "vacated": "#ef6c00", "rescinded": "#c62828",
-          "unknown": "#607d8b"}
+COLORS = {"not_yet_effective": "#9e9e9e", "in_effect": "#2e7d32", "enjoined": "#8e24aa", "vacated": "#ef6c00",
+          "rescinded": "#c62828", "unknown": "#607d8b"}
 dated = [m for m in source.metas.values() if m.status_history]
 if not dated:
     st.markdown("No document in the index records a status history.")
@@ -82,7 +82,7 @@ for meta in dated:
     rule = alt.Chart(pd.DataFrame({"today": [today.isoformat()]})).mark_rule(strokeDash=[4, 3]).encode(x="today:T")
     st.altair_chart((bars + ticks + rule).properties(height=90), width="stretch")
     st.dataframe(
-        [{"Date": e.date.isoformat(), "Status": render.STATE_TEXT.get(e.state, e.state), "Event": e.event,
+        [{"Date": e.date.isoformat(), "Status": render.STATE_TEXT.get(e.state, e.state), "Label": e.label, "Event": e.event,
           "Note": e.note, "Confidence": e.confidence} for e in events],
         hide_index=True, width="stretch", key=f"corpus_history_{meta.id}",
     )

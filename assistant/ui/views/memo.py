@@ -15,8 +15,9 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.cases.facts import CaseError, load_case, parse_case, read_case_bytes
-from assistant.cases.memo.blocks import FINDING_TEXT, PRIORITY_TITLES, STATUS_TEXT
+from assistant.cases.memo.blocks import FINDING_TEXT, PRIORITY_TITLES
 from assistant.citations.numbering import Numbering
+from assistant.corpus.status import confidence_words, headline
 from assistant.evals import data_dir
 from assistant.ui import case_form, render, resources
 
@@ -97,9 +98,12 @@ source = resources.passages(settings)
 # --- findings -------------------------------------------------------------------------------------------
 st.header(f"Findings for case {case.case_id}")
 fw = analysis.framework
-state = STATUS_TEXT.get(fw.status_on_assessed_date, fw.status_on_assessed_date)
-framework_text = f"Status of the 2021 guidelines on the assessment date {analysis.assessed_on.isoformat()}: **{state}**. {render.md_escape(fw.note)}"
-if fw.status_on_assessed_date == "in_effect":
+words, rest = headline(fw.label, fw.status_on_assessed_date)
+extra = "; ".join([f"confidence: {confidence_words(fw.confidence)}"] * bool(fw.confidence)
+                  + [f"source: {fw.source_label}"] * bool(fw.source_label))
+framework_text = (f"Status of the 2021 guidelines on the assessment date {analysis.assessed_on.isoformat()}: **{words}**"
+                  f"{render.md_escape(rest)}{render.md_escape(f' ({extra})' if extra else '')}. {render.md_escape(fw.note)}")
+if fw.status_on_assessed_date == "in_effect" and fw.confidence != "UNCONFIRMED":
     st.success(framework_text, icon=":material/gavel:")
 else:
     st.warning(framework_text, icon=":material/warning:")
