@@ -233,7 +233,7 @@ items:
       person: {age: 70}
       apprehension: {date: 2022-02-27, location: border, attempting_unlawful_entry: true}
     expect:
-      priorities: {national_security: does_not_meet, public_safety: does_not_meet, border_security: meets}
+      priorities: {national_security: does_not_meet, public_safety: officer_assessment, border_security: meets}
       aggravating: []
       mitigating: [mit.age]
       framework_status: in_effect

@@ -280,7 +280,7 @@ try:
     env = {**os.environ, "GUIDANCE_STORE__CHROMA_HOST": "127.0.0.1", "GUIDANCE_STORE__CHROMA_PORT": str(port)}
     for args in (["ingest"], ["ask", "Does the person's age matter?", "--json", "--as-of", "2022-03-01"]):
         run = subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env, capture_output=True, text=True)
-        print(json.dumps({"args": args, "code": run.returncode, "out": run.stdout[-4000:], "err": run.stderr[-2000:]}), flush=True)
+        print(json.dumps({"args": args, "code": run.returncode, "out": run.stdout, "err": run.stderr[-2000:]}), flush=True)
 finally:
     server.terminate()
     server.wait(timeout=30)
