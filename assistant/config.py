@@ -106,6 +106,15 @@ class AnswerSettings(BaseModel):
     )
     max_sentences_per_passage: int = Field(2, ge=1, description="Most sentences quoted from one passage.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
+    answerability_top: int = Field(
+        3, ge=1, description="How many of the best passages are asked whether they answer the kind of ask (manifest answers)."
+    )
+    unfamiliar_max: float = Field(
+        2.1, ge=0,
+        description="Refuse a question that asks for something the corpus never names: the summed English rarity "
+        "(log10 of 2e8 over the word's count) of the ask's words the corpus never uses, at or above which the ask is "
+        "unanswerable (says, list and fact asks; see assistant.answer.answerability). Calibrated on the dev sets only.",
+    )
 
 
 class AnalysisSettings(BaseModel):

@@ -95,6 +95,18 @@ class LaterEvent(BaseModel):
     confidence: Confidence = "C2"
 
 
+FactKind = Literal["date", "name", "document", "court", "number", "place"]
+
+
+class UnitAnswers(BaseModel):
+    """What one unit of the corpus can answer: the kinds of ask, and the facts it carries (manifest ``answers``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    asks: list[str] = Field(default_factory=list, description="Kinds of ask the unit answers (see AskKind).")
+    facts: list[FactKind] = Field(default_factory=list, description="Facts the unit states: dates, names, documents, ...")
+
+
 class DocumentMeta(BaseModel):
     """Metadata of one corpus document, read from ``corpus/manifest.yaml``."""
 
@@ -116,6 +128,10 @@ class DocumentMeta(BaseModel):
     anchors: dict[str, str] = Field(default_factory=dict, description="anchor -> human label")
     aliases: dict[str, list[str]] = Field(
         default_factory=dict, description="anchor -> plain words for the unit; indexed and embedded, never quoted"
+    )
+    answers: dict[str, UnitAnswers] = Field(
+        default_factory=dict, description="anchor -> the kinds of ask the unit answers and the facts it carries; "
+        "'default' applies to an anchor not listed. An ask no retrieved unit answers is refused.",
     )
 
 
@@ -227,6 +243,63 @@ class MemoLine(BaseModel):
     ref: int | None = Field(None, description="A quote: the number of the citation it quotes.")
 
 
+AskKind = Literal[
+    "counts", "says", "list", "fact", "assessment", "procedure", "amount", "definition", "status", "comparison",
+]
+"""What a question asks: whether something counts or matters; what the guidelines say about something; a list;
+a fact (who, when, which, how many); how an assessment is made; a procedure or how-to; an amount, fee, duration,
+penalty or form; a definition from other law; the status on a date; a comparison with the 2021 interim guidance."""
+
+
+class Correction(BaseModel):
+    """A word of the question corrected against the corpus's vocabulary before searching."""
+
+    original: str
+    corrected: str
+
+
+class DateNamed(BaseModel):
+    """A date or period the question names, and the day whose status answers it."""
+
+    text: str = Field(description="The words of the question that name it.")
+    start: dt.date
+    end: dt.date
+    on: dt.date = Field(description="The day the status is reported for.")
+    event: bool = Field(False, description="Dated by an event of the history ('right after the Supreme Court ruled').")
+    now: bool = Field(False, description="'now', 'today', 'currently': the day the question is asked.")
+
+
+class Understood(BaseModel):
+    """The question frame: what is asked, about what, when, on which premise (docs/CONTRACTS.md section 8)."""
+
+    question: str = Field(description="The question as asked.")
+    searched_for: str = Field(description="The question after spelling corrections: what was searched for.")
+    ask: AskKind
+    fact: Literal["who", "when", "which", "how_many", "where", "duration"] | None = Field(
+        None, description="For a fact ask: which kind of fact."
+    )
+    topic: list[str] = Field(default_factory=list, description="Words naming what the question is about.")
+    focus: list[str] = Field(default_factory=list, description="Words of the ask itself (what a sentence must speak to).")
+    dates: list[DateNamed] = Field(default_factory=list)
+    premise: str | None = Field(None, description="The id of a premise the question takes for granted that the guidelines contradict.")
+    premise_text: str | None = Field(None, description="That premise in words.")
+    corrections: list[Correction] = Field(default_factory=list)
+    parts: list[str] = Field(default_factory=list, description="A multi-part question's parts, each answered on its own.")
+    case_question: bool = Field(False, description="A case's facts typed as a question (is he a priority?).")
+    number_ask: bool = Field(False, description="It asks for a number (an age, years, a count) the guidelines do not set.")
+    unfamiliar: list[str] = Field(default_factory=list, description="Words of the ask the corpus never uses (any form).")
+    answerable: bool = Field(True, description="Whether a unit of the corpus answers this kind of ask.")
+    unanswerable_reason: str | None = Field(None, description="Why not, when not.")
+
+
+class PartAnswer(BaseModel):
+    """One part of a multi-part question: its text, whether it was refused, and its citations (numbers in the answer)."""
+
+    question: str
+    refused: bool
+    citations: list[int] = Field(default_factory=list, description="1-based numbers of the answer's citations.")
+
+
 class Answer(BaseModel):
     """The answer to a question (docs/CONTRACTS.md section 2)."""
 
@@ -240,6 +313,13 @@ class Answer(BaseModel):
     backend: str = Field("extractive", description="Who composed the answer, in one string; see ``outcome`` for the typed fields.")
     outcome: Outcome = Field(default_factory=Outcome)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    understood: Understood | None = Field(None, description="The question frame the answer was built from.")
+    related: list[Citation] = Field(
+        default_factory=list, description="On a refusal: verified quotes of the closest units, related, not the answer."
+    )
+    parts: list[PartAnswer] = Field(default_factory=list, description="A multi-part question's parts, each answered on its own.")
+    premise_corrected: bool = Field(False, description="The answer opens with the premise correction.")
+    memo_hint: bool = Field(False, description="A case typed as a question: the answer points to the case memo.")
 
 
 # --- case factor analysis (docs/CONTRACTS.md section 4) ----------------------------------------------------

@@ -144,7 +144,7 @@ def test_check_fails_an_edited_analysis_with_exit_1(run, analysis_file, case_fil
     assert any(line.startswith("ERROR FINDING_UNSUPPORTED priorities[2].finding: border_security:")
                and line.endswith("(rule: priority.border_security)") for line in lines)
     assert any(line.startswith("ERROR FACTOR_POLARITY mitigating[") and "(rule: agg.overview)" in line for line in lines)
-    assert any(line.startswith("ERROR STATUS_MISMATCH framework:") and "(rule: effective_date)" in line for line in lines)
+    assert any(line.startswith("ERROR STATUS_MISMATCH framework:") and "(rule: guidelines-status-history.signed_and_effective)" in line for line in lines)
     assert lines[-1].startswith("failed: ")
 
 

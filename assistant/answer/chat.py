@@ -18,7 +18,8 @@ from assistant.llm.drafting import REPLY_SCHEMA, Drafting, passage_block, rules_
 from assistant.types import Answer, Passage
 
 from .compose import ComposeContext, ComposeEvent, Composition
-from .lists import list_group
+from .extractive import frame_group
+from .lists import ListGroup, list_group
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -38,10 +39,12 @@ Law from the numbered passages you are given, and nothing else.
 _NOT_A_FAILURE = (None, "malformed JSON", "empty answer", "no verified claim")
 
 
-def shown_passages(index: Index, settings: Settings, question: str, results: list[ScoredPassage]) -> dict[str, Passage]:
+def shown_passages(
+    index: Index, settings: Settings, question: str, results: list[ScoredPassage], group: ListGroup | None = None,
+) -> dict[str, Passage]:
     """The passages the model sees, as P1..Pn: every item of a list the question asks for, then the retrieved ones."""
     chosen: list[Passage] = []
-    group = list_group(question)
+    group = group or list_group(question)
     if group is not None:
         chosen += [p for p in index.passages if group.intro and p.anchor == group.intro]
         chosen += [p for p in index.passages
@@ -77,7 +80,7 @@ class ChatComposer:
     def compose(self, ctx: ComposeContext) -> Iterator[ComposeEvent]:
         """Yield each claim's line once it is verified, then the composition (or the reason there is none)."""
         settings, question = ctx.settings, ctx.request.question
-        shown = shown_passages(ctx.index, settings, question, ctx.results)
+        shown = shown_passages(ctx.index, settings, question, ctx.results, group=frame_group(ctx))
         run = Drafting(
             runnable=structured(self.model, settings, "answer", REPLY_SCHEMA),
             messages=answer_messages(question, shown, ctx.index, settings),

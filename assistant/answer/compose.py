@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.types import Answer
+from assistant.types import Answer, Understood
 
 from .request import AskRequest
 from .retrieve import ScoredPassage
@@ -33,6 +33,7 @@ class ComposeContext:
     request: AskRequest
     results: list[ScoredPassage]
     vector: list[float]
+    frame: Understood | None = None  # the question frame (None: a caller without one; the words decide)
 
 
 class Composition(BaseModel):

@@ -9,7 +9,9 @@ composer runs; a chat composer's failure is turned into the extractive answer he
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,16 +21,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.audit import log_drafting_failure
 from assistant.check.answers import check_answer
 from assistant.check.citations import check_citation
-from assistant.check.rules import REFUSAL
+from assistant.check.rules import PART_HEADER, REFUSAL
 from assistant.corpus.manifest import GUIDELINES_ID, load_manifest
 from assistant.corpus.status import status_on
-from assistant.types import Answer, Outcome, Status
+from assistant.types import Answer, DateNamed, DocumentMeta, Outcome, PartAnswer, Status, Understood
 
+from .answerability import unanswerable, unfamiliar_words
 from .compose import ComposeContext, Composer, Composition
-from .extractive import ExtractiveComposer, extractive_answer
+from .extractive import ExtractiveComposer, extractive_answer, related_quotes, shape, with_history
+from .premises import load_premises
 from .refusal import assess, refusal_answer
 from .request import AskRequest, validate_question
 from .retrieve import Filters, search
+from .understand import FrameContext, understand
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.index.load import Index
 
+_MARKER = re.compile(r"\[(\d+)\]")
 FALLBACK_NOTICE = ("The language model's answer could not be verified ({reason}); "
                    "this is the deterministic answer instead.")
 
@@ -58,20 +64,45 @@ StreamEvent = AnswerEvent  # the name the streaming callers have always used
 
 def guidelines_status(index: Index, settings: Settings, on: dt.date) -> Status | None:
     """The guidelines' status on a date, from the index's metadata (or the corpus manifest)."""
-    meta = index.meta(GUIDELINES_ID) or load_manifest(settings.paths.corpus_dir).get(GUIDELINES_ID)
+    meta = guidelines_meta(index, settings)
     return status_on(meta, on, index.metas) if meta else None
 
 
+def guidelines_meta(index: Index, settings: Settings) -> DocumentMeta | None:
+    """The guidelines' metadata: the index's, or the corpus manifest's."""
+    return index.meta(GUIDELINES_ID) or load_manifest(settings.paths.corpus_dir).get(GUIDELINES_ID)
+
+
+def frame_context(index: Index, settings: Settings, today: dt.date) -> FrameContext:
+    """What understanding a question needs from the corpus: its words, its premise table, its dated events."""
+    cached = index.__dict__.get("_frame_context")
+    if cached is None:
+        meta = guidelines_meta(index, settings)
+        stems = frozenset(index.bm25.idf) if index.bm25 is not None else frozenset(index.vocabulary)
+        cached = FrameContext(vocabulary=index.words(), stems=stems, premises=load_premises(settings.paths.corpus_dir),
+                              events=tuple(meta.status_history) if meta else (), today=today)
+        index.__dict__["_frame_context"] = cached
+    return dataclasses.replace(cached, today=today)
+
+
 def verify(index: Index, answer: Answer) -> Answer:
-    """Drop every claim whose citation fails the checker; refuse if none survives; attach the report."""
+    """Drop every claim whose citation fails the checker; refuse if none survives; attach the report.
+
+    The fixed lines of a deterministic answer (the premise correction, the memo hint, a part's
+    header) are kept; related quotes that fail the checker are dropped.
+    """
+    related = [c for c in answer.related if not check_citation(c, index.texts, index.passages)]
+    if len(related) != len(answer.related):
+        answer = answer.model_copy(update={"related": related})
     kept = [c for c in answer.citations if not check_citation(c, index.texts, index.passages)]
     if len(kept) != len(answer.citations):
         if not kept:
             answer = Answer(question=answer.question, answer=REFUSAL, refused=True, retrieved=answer.retrieved,
-                            outcome=answer.outcome.model_copy(update={"refusal": "unverified"}))
+                            understood=answer.understood, outcome=answer.outcome.model_copy(update={"refusal": "unverified"}))
         else:
             lines = [f"{c.quote} [{i}]" for i, c in enumerate(kept, 1)]
-            answer = answer.model_copy(update={"citations": kept, "answer": "\n".join(lines)})
+            answer = answer.model_copy(update={"citations": kept, "answer": "\n".join(lines), "parts": [],
+                                               "premise_corrected": False, "memo_hint": False})
     answer.check = check_answer(answer, index.texts, index.passages)
     return answer
 
@@ -90,27 +121,86 @@ def run(
 ) -> Iterator[AnswerEvent]:
     """Answer ``request``: yield each verified line as it is known, then the verified answer.
 
-    ``backend`` overrides ``llm.backend``; ``stream`` asks a chat model for a streamed reply.
+    ``backend`` overrides ``llm.backend``; ``stream`` asks a chat model for a streamed reply. The
+    question is understood first (``understand``); a multi-part question is answered part by part.
     """
     from assistant.llm.client import model_label, resolve_backend
 
     name = resolve_backend(settings, backend)
     composer = composer_for(settings, name, stream)
     outcome = Outcome(backend=name, model=None if name == "extractive" else model_label(settings, name))
-    timings: dict[str, float] = {}
-
     started = time.perf_counter()
-    vector = index.embedder.embed_query(request.question)
-    results = search(index, request.question, settings.retrieval, k=request.k, filters=request.filters, query_vector=vector)
+    frame = understand(request.question, frame_context(index, settings, dt.date.today()))
+    understand_ms = (time.perf_counter() - started) * 1000
+    if frame.parts:
+        events = _parts(index, settings, request, frame, composer, outcome)
+    else:
+        events = _single(index, settings, request, frame, composer, outcome, stream)
+    for event in events:
+        if event.answer is not None:
+            event.answer.timings_ms = {"understand_ms": round(understand_ms, 2), **event.answer.timings_ms}
+        yield event
+
+
+def status_date(frame: Understood, request: AskRequest, first: dt.date | None = None) -> dt.date:
+    """The day whose status the answer reports: the request's when the caller chose it, else the last date the
+    question names, else today.
+
+    A date before the guidelines' history begins (``first``: an entry date, the 2020 cutoff, the
+    interim memos of early 2021) sets the status only when the question asks for the status, and an event a
+    question asks the date of ("when did they take effect?") is the answer, not the day of the status.
+    """
+    named = status_dates(frame, first)
+    return named[-1].on if named and not request.as_of_given else request.as_of
+
+
+def status_dates(frame: Understood, first: dt.date | None) -> list[DateNamed]:
+    """The dates of the question that set the status it reports (see ``status_date``)."""
+    if frame.case_question:
+        return []
+    if frame.ask == "status":
+        return list(frame.dates)
+    return [d for d in frame.dates if (first is None or d.on >= first) and not d.event and not d.now]
+
+
+def history_start(index: Index, settings: Settings) -> dt.date | None:
+    """The date of the guidelines' first status event (their signature)."""
+    meta = guidelines_meta(index, settings)
+    return min((e.date for e in meta.status_history), default=None) if meta else None
+
+
+def _single(
+    index: Index, settings: Settings, request: AskRequest, frame: Understood, composer: Composer, outcome: Outcome,
+    stream: bool,
+) -> Iterator[AnswerEvent]:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    query = frame.searched_for
+    vector = index.embedder.embed_query(query)
+    results = search(index, query, settings.retrieval, k=request.k, filters=request.filters, query_vector=vector)
     timings["retrieve_ms"] = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
-    ctx = ComposeContext(index=index, settings=settings, request=request, results=results, vector=vector)
+    on = status_date(frame, request, history_start(index, settings))
+    status = guidelines_status(index, settings, on)
+    asked = request.model_copy(update={"question": query})
+    ctx = ComposeContext(index=index, settings=settings, request=asked, results=results, vector=vector, frame=frame)
     streamed, rounds = False, []
-    reason = assess(index, settings, request.question, results, vector).reason(settings)
-    if reason is not None:  # the one refusal decision, before any composer runs
+    reason = assess(index, settings, query, results, vector).reason(settings)
+    if reason is not None and frame.ask == "status" and results:
+        reason = None  # a question about the guidelines' status is about the guidelines, whatever its words
+    why = None if reason is not None else unanswerable(index, settings, frame, results)
+    strange = [w for w, _ in unfamiliar_words(index, frame)]
+    frame = frame.model_copy(update={"answerable": reason is None and why is None, "unanswerable_reason": why,
+                                     "unfamiliar": strange})
+    ctx.frame = frame
+    shaped = None if reason or why else shape(ctx, frame, status)
+    if reason is not None or why is not None:  # the one refusal decision, before any composer runs
         draft = refusal_answer(results, request.question)
-        outcome.refusal = reason
+        outcome.refusal = reason or "unanswerable"
+        draft.related = related_quotes(ctx, frame)
+    elif shaped is not None:
+        draft = shaped
     else:
         composition = Composition()
         for event in composer.compose(ctx):
@@ -121,27 +211,29 @@ def run(
                 composition = event.composition
         rounds = composition.rounds
         if composition.run_outcome not in (None, "verified", "refused"):
-            log_drafting_failure(settings, index, request.question, outcome.model or name, composition.run_outcome,
+            log_drafting_failure(settings, index, request.question, outcome.model or composer.name, composition.run_outcome,
                                  composition.failure or composition.drafting_failure, rounds)
         if composition.refused:
             draft, outcome.refusal = refusal_answer(results, request.question), "model"
             outcome.composer = "chat_model"
         elif composition.answer is None:  # no usable draft: the deterministic answer instead
             outcome.fallback, outcome.fallback_reason = True, composition.failure or "no verified claim"
-            draft, streamed = extractive_answer(ctx), False
+            draft, streamed = extractive_answer(ctx, frame), False
             yield AnswerEvent(kind="notice", text=FALLBACK_NOTICE.format(reason=outcome.fallback_reason))
         else:
             draft = composition.answer
             streamed = streamed and composition.streamed
-            if name != "extractive":
+            if composer.name != "extractive":
                 outcome.composer = "chat_model"
                 outcome.drafting, outcome.drafting_failure = composition.drafting, composition.drafting_failure
     timings["compose_ms"] = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
-    draft.outcome = outcome
+    dated = bool(status_dates(frame, history_start(index, settings))) and not request.as_of_given
+    draft = with_history(ctx, draft, frame, status, dated)
+    draft.question, draft.understood, draft.outcome = request.question, frame, outcome
     final = verify(index, draft)
-    final.status = guidelines_status(index, settings, request.as_of)
+    final.status = status
     timings["verify_ms"] = (time.perf_counter() - started) * 1000
     final.outcome = final.outcome if final.outcome.refusal == "unverified" else outcome
     final.backend = final.outcome.label()
@@ -152,11 +244,64 @@ def run(
     yield AnswerEvent(kind="answer", answer=final, drafting_rounds=rounds)
 
 
+def _parts(
+    index: Index, settings: Settings, request: AskRequest, frame: Understood, composer: Composer, outcome: Outcome,
+) -> Iterator[AnswerEvent]:
+    """A multi-part question: each part understood, gated and answered on its own, then one answer of all parts."""
+    ctx = frame_context(index, settings, dt.date.today())
+    answers = []
+    for part in frame.parts:
+        sub = understand(part, ctx)
+        sub_request = request.model_copy(update={"question": part})
+        answers.append(final_event(_single(index, settings, sub_request, sub, composer, outcome.model_copy(), False)).answer)
+    merged = merge_parts(request.question, frame, answers)
+    final = verify(index, merged)
+    on = status_date(frame, request, history_start(index, settings))
+    final.status = guidelines_status(index, settings, on)
+    final.outcome = outcome.model_copy(update={"refusal": "unanswerable" if final.refused else None})
+    if any(a.outcome.composer == "chat_model" for a in answers if a is not None):
+        final.outcome.composer = "chat_model"
+    final.backend = final.outcome.label()
+    final.timings_ms = {k: round(sum(a.timings_ms.get(k, 0.0) for a in answers if a is not None), 2)
+                        for k in ("retrieve_ms", "compose_ms", "verify_ms")}
+    for line in final.answer.splitlines():
+        yield AnswerEvent(kind="line", text=line)
+    yield AnswerEvent(kind="answer", answer=final)
+
+
+def merge_parts(question: str, frame: Understood, answers: list[Answer | None]) -> Answer:
+    """One answer of every part: each part's header, then its refusal or its quotes, renumbered."""
+    lines, citations, related, parts, retrieved = [], [], [], [], []
+    total = len(answers)
+    for n, (part, answer) in enumerate(zip(frame.parts, answers, strict=True), 1):
+        assert answer is not None
+        lines.append(PART_HEADER.format(n=n, total=total, question=part))
+        offset = len(citations)
+        if answer.refused:
+            lines.append(REFUSAL)
+            related += answer.related
+        else:
+            renumber = {i: i + offset for i in range(1, len(answer.citations) + 1)}
+            lines += [_MARKER.sub(lambda m: f"[{renumber.get(int(m[1]), int(m[1]))}]", line) for line in answer.answer.splitlines()]
+            citations += answer.citations
+        parts.append(PartAnswer(question=part, refused=answer.refused,
+                                citations=list(range(offset + 1, len(citations) + 1))))
+        retrieved += [r for r in answer.retrieved if r.passage_id not in {x.passage_id for x in retrieved}]
+    refused = all(p.refused for p in parts)
+    if refused:
+        lines = [REFUSAL]
+    return Answer(question=question, answer="\n".join(lines), refused=refused, citations=citations, retrieved=retrieved,
+                  understood=frame, related=related if refused else [], parts=[] if refused else parts,
+                  premise_corrected=any(a.premise_corrected for a in answers if a),
+                  memo_hint=any(a.memo_hint for a in answers if a))
+
+
 def request_for(
     settings: Settings, question: str, as_of: dt.date | None = None, k: int | None = None, filters: Filters | None = None
 ) -> AskRequest:
     """A validated request (an empty or oversized question is an InputError)."""
-    return AskRequest(question=validate_question(question, settings), as_of=as_of or dt.date.today(), k=k, filters=filters)
+    return AskRequest(question=validate_question(question, settings), as_of=as_of or dt.date.today(), as_of_given=as_of is not None,
+                      k=k, filters=filters)
 
 
 def final_event(events: Iterator[AnswerEvent]) -> AnswerEvent:

@@ -21,6 +21,7 @@ class AskRequest(BaseModel):
 
     question: str
     as_of: dt.date
+    as_of_given: bool = False  # the caller chose the date (it wins over a date named in the question)
     k: int | None = None
     filters: Filters | None = None
 

@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from assistant.types import Answer, CheckReport, Finding, Passage
 
 from .citations import check_citation
-from .rules import REFUSAL, finding
+from .rules import ANSWER_CONSTANTS, PART_HEADER, REFUSAL, finding
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_QUOTED_LINE = re.compile(r"^(?:- )?(?P<text>.*?)(?P<markers>(?: \[\d+\])+)$")
 
 
 def check_answer(answer: Answer, texts: Mapping[str, str], passages: Sequence[Passage]) -> CheckReport:
@@ -29,4 +30,32 @@ def check_answer(answer: Answer, texts: Mapping[str, str], passages: Sequence[Pa
         for marker in sorted({int(m) for m in _MARKER.findall(answer.answer)}):
             if not 1 <= marker <= len(answer.citations):
                 findings.append(finding("ANSWER_MARKER_UNRESOLVED", f"marker [{marker}] has no citation", "answer"))
+        findings.extend(_line_findings(answer))
+    for i, citation in enumerate(answer.related):
+        for f in check_citation(citation, texts, passages, path=f"related[{i}]"):
+            findings.append(finding("RELATED_INVALID", f"related quote {i + 1}: {f.message}", f"related[{i}]"))
     return CheckReport.of(findings)
+
+
+def _line_findings(answer: Answer) -> list[Finding]:
+    """Every line is a quote followed by its marker, a fixed sentence, or a part's header (its own words).
+
+    A chat model's line is its verified claim (checked word by word by the drafting), so only its
+    markers are checked; a deterministic line must be the exact quote of the citation it names.
+    """
+    headers = {PART_HEADER.format(n=i, total=len(answer.parts), question=p.question) for i, p in enumerate(answer.parts, 1)}
+    out = []
+    for n, line in enumerate(answer.answer.splitlines(), 1):
+        text = line.strip()
+        if not text or text in ANSWER_CONSTANTS or text in headers:
+            continue
+        match = _QUOTED_LINE.match(text)
+        if match is None:
+            out.append(finding("ANSWER_LINE_UNVERIFIED", f"line {n} is neither a cited quote nor a fixed sentence", "answer"))
+            continue
+        markers = [int(m) for m in _MARKER.findall(match["markers"])]
+        if answer.outcome.composer == "chat_model" or not all(1 <= m <= len(answer.citations) for m in markers):
+            continue  # a model's claim, or an unresolved marker (reported above)
+        if len(markers) != 1 or answer.citations[markers[0] - 1].quote != match["text"]:
+            out.append(finding("ANSWER_LINE_UNVERIFIED", f"line {n} is not the exact quote of citation {markers[0]}", "answer"))
+    return out

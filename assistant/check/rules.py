@@ -13,6 +13,15 @@ from assistant.types import Finding, Severity
 
 REFUSAL = "The guidelines do not address this question."
 """The one refusal sentence, shared by the composer, the checker and the tests."""
+PREMISE = "The guidelines do not support the premise of this question."
+"""The fixed sentence that opens an answer to a question built on a premise the guidelines contradict."""
+MEMO_HINT = ("To lay out a case's facts against the priorities and factors, use the case memo: guidance memo CASE_FILE "
+             "(guidance intake drafts a case file from a narrative), or the Case memo page of the app.")
+"""The fixed hint under an answer to a case typed as a question."""
+PART_HEADER = "Part {n} of {total}: {question}"
+"""The header of each part of a multi-part question's answer (the part is the user's own words, never a claim)."""
+ANSWER_CONSTANTS = (REFUSAL, PREMISE, MEMO_HINT)
+"""Every sentence an answer may show that is not a quote: the refusal, the premise correction, the memo hint."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ RULES: dict[str, Rule] = {
         Rule("ANSWER_UNCITED", "error", "An answer that is not a refusal has no citation."),
         Rule("REFUSAL_WITH_CITATIONS", "warning", "A refusal carries citations; refusals cite nothing."),
         Rule("REFUSAL_WORDING", "error", "A refusal does not use the shared refusal sentence."),
+        Rule("ANSWER_LINE_UNVERIFIED", "error", "A line of the answer is neither the quote of its citation nor one of the fixed sentences."),
+        Rule("RELATED_INVALID", "error", "A related quote shown under a refusal fails the citation checks."),
         # --- factor analyses (docs/CONTRACTS.md section 4); the rules live in assistant/check_analysis.py
         # A row without an anchor is an integrity rule, or its findings name the claim's own anchor
         # (priority.<id> or the factor's id); findings of other rows may name a more specific passage.

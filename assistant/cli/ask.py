@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from assistant.config import BACKENDS
-from assistant.corpus.status import status_sentence
 
 from .common import echo_json, load_settings, parse_date
+from .show import answer_lines
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -49,10 +49,14 @@ def echo_stream(assistant: Assistant, question: str, **options: Any) -> Answer:
 @click.option("--anchor", "anchors", multiple=True, help="Only search passages with this anchor; 'mit.*' is a prefix (repeatable).")
 @click.option("--backend", type=click.Choice(BACKENDS), help="Who composes: extractive (default), openai or ollama (see GUIDANCE_LLM__*).")
 @click.option("--stream", is_flag=True, help="Print each line as soon as its claim is verified.")
+@click.option("--explain", is_flag=True, help="Also print how the question was understood (what is asked, dates, premise, spelling).")
 @click.pass_context
 def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, k: int | None, doc_ids: tuple[str, ...], anchors: tuple[str, ...],
-        backend: str | None, stream: bool) -> None:
+        backend: str | None, stream: bool, explain: bool) -> None:
     """Answer QUESTION from the guidelines, every sentence cited, or say they do not address it.
+
+    A date in the question ("in force at the end of 2022?") sets the status reported, unless
+    --as-of is given.
 
     Example: guidance ask "Does the person's age matter?" --as-of 2022-03-01
     """
@@ -72,17 +76,10 @@ def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, k: 
     if as_json:
         echo_json(answer.model_dump(mode="json"))
         return
-    if not stream:
-        click.echo(answer.answer)
-        if answer.backend != "extractive":
-            click.echo(backend_notice(answer), err=True)
-    if answer.citations:
-        click.echo("\nSources:")
-        for i, c in enumerate(answer.citations, 1):
-            click.echo(f"  [{i}] {c.label}  ({c.doc_id} {c.start}-{c.end})")
-    if answer.status:
-        s = answer.status
-        click.echo(f"\n{status_sentence(s)} {s.note}")
+    for line in answer_lines(answer, explain=explain, streamed=stream):
+        click.echo(line)
+    if not stream and answer.backend != "extractive":
+        click.echo(backend_notice(answer), err=True)
     if not answer.check.passed:
         click.echo("\nwarning: the checker reported problems: " + "; ".join(f.message for f in answer.check.findings), err=True)
     click.echo("\nUnofficial restatement; not legal advice.", err=True)

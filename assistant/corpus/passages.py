@@ -34,6 +34,16 @@ class PassageSet:
         """The passages that carry ``anchor`` (in ``doc_id`` when given), in document order."""
         return [p for p in self.passages if p.anchor == anchor and (doc_id is None or p.doc_id == doc_id)]
 
+    def words(self) -> frozenset[str]:
+        """Every word of the passages, their labels, headings and aliases (computed once)."""
+        cached = self.__dict__.get("_words")
+        if cached is None:
+            from .words import words_of
+
+            cached = words_of([t for p in self.passages for t in (p.text, p.label, *p.section_path, *p.keywords)])
+            self.__dict__["_words"] = cached
+        return cached
+
 
 def prepare_passages(doc: ParsedDocument, meta: DocumentMeta, chunking: ChunkSettings) -> list[Passage]:
     """Split a document into passages, each labelled and carrying its anchor's aliases."""

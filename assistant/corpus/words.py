@@ -26,3 +26,11 @@ def stem(token: str) -> str:
         if token.endswith(suffix) and len(token) - len(suffix) >= 3 and not token.endswith("ss"):
             return token[: -len(suffix)] + keep
     return token
+
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def words_of(texts: list[str]) -> frozenset[str]:
+    """The lowercase words (unstemmed) of some texts: the vocabulary misspellings are corrected against."""
+    return frozenset(w for t in texts for w in _WORD.findall(t.lower()))

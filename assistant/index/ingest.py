@@ -143,7 +143,8 @@ def ingest(
             old = [(p.id, embed_text(p)) for p in store.read_passages(previous_dir)]
             same_decoys = store.read_phrases(previous_dir, "decoys").texts == decoy_topics(settings.paths.corpus_dir)
             same_store = previous.store == store.store_kind(settings)
-            if old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store:
+            same_meta = [(e.doc_id, e.meta) for e in previous.documents] == [(d.doc_id, m) for d, m, _ in per_doc]
+            if old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store and same_meta:
                 return IngestReport(
                     index_dir=str(root), build_id=previous.build_id, changed=False,
                     documents=[d.doc_id for d, _, _ in per_doc], passages=len(passages), embedded=0,

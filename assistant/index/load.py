@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.corpus.manifest import load_manifest
 from assistant.corpus.passages import PassageSet
 from assistant.corpus.words import tokenize
 from assistant.errors import IndexCorruptError, IndexMissingError
@@ -24,6 +25,13 @@ if TYPE_CHECKING:
     from assistant.config import Settings
 
     from .embed import Embedder
+
+
+def current_metas(settings: Settings, info: Any) -> dict[str, DocumentMeta]:
+    """The documents' metadata: a bundled one's from the corpus manifest now (none of it is embedded, and a
+    stale copy in the build would misstate the status), a user document's from the build."""
+    manifest = load_manifest(settings.paths.corpus_dir)
+    return {d.doc_id: (manifest.get(d.doc_id) or d.meta) if d.bundled else d.meta for d in info.documents}
 
 
 def load_passages(settings: Settings) -> PassageSet:
@@ -39,7 +47,7 @@ def load_passages(settings: Settings) -> PassageSet:
             return PassageSet(
                 passages=store.read_passages(build_dir),
                 texts={d.doc_id: store.read_document(build_dir, d.doc_id).text for d in info.documents},
-                metas={d.doc_id: d.meta for d in info.documents},
+                metas=current_metas(settings, info),
             )
     from assistant.corpus.passages import bundled_passages
 
@@ -126,7 +134,9 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
         build_dir, info = store.open_current(settings, embedder.model_id, CHUNKER_VERSION)
     passages = store.read_passages(build_dir)
     texts = {d.doc_id: store.read_document(build_dir, d.doc_id).text for d in info.documents}
-    metas = {d.doc_id: d.meta for d in info.documents}
+    # A bundled document's metadata (its status history, labels, what its units answer) is read from the
+    # corpus manifest now, not from the build: none of it is embedded, and a stale copy would misstate the status.
+    metas = current_metas(settings, info)
     vs = store.vectorstore(settings, build_dir, info.collection, embedder, create=False)
     with store.chroma_guard(settings, build_dir / "chroma"):
         got = vs.get(include=["embeddings"])

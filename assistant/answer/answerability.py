@@ -1,0 +1,145 @@
+"""Answerability: whether the retrieved units can answer the kind of ask, whatever the topic words match.
+
+Each unit of the corpus declares, in the manifest's ``answers``, which kinds of ask it answers
+and which facts it states (dates, names, documents, courts, numbers, places). A procedure, an
+amount (a fee, a duration, a penalty, a form) or a definition from other law is refused when no
+retrieved unit declares it (none does); a fact question needs a unit that states that kind of
+fact; and an ask for something the corpus never names (its ask clause, not the context the
+question sets up in the guidelines' own words, holds words the corpus never uses, weighed by how
+rare they are in English) is refused too: "visiting hours", "overtime rate", "DACA renewal".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from assistant.corpus.words import tokenize
+from assistant.types import UnitAnswers, Understood
+
+from .retrieve import ScoredPassage
+from .understand import ask_clause, list_group_name
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.index.load import Index
+
+NEEDED_FACT = {"when": ("date",), "duration": ("date",), "who": ("name",), "which": ("court", "document", "name"),
+               "how_many": ("number",), "where": ("place",)}
+"""The facts a unit must state to answer each kind of fact question."""
+REFUSED_ASKS = {
+    "procedure": "it asks how to do something; the guidelines give no procedure, application or how-to",
+    "amount": "it asks for a fee, form, deadline, duration, penalty or count; the guidelines set none",
+    "definition": "it asks what another law or authority says; the guidelines do not restate other law",
+}
+ALWAYS_REFUSED = tuple(REFUSED_ASKS)
+_ASK_GENERIC = frozenset(tokenize(
+    "guideline guidelines memo memorandum dhs ice department homeland security immigration enforcement 2021 mayorkas "
+    "say says said tell explain know mean matter count counts consider considered factor factors help weigh "
+    "person someone people client noncitizen officer officers agent agents"))
+
+
+def declared(index: Index, anchor: str | None, doc_id: str) -> UnitAnswers:
+    """What a unit declares it answers (its document's default when the unit is not listed)."""
+    meta = index.metas.get(doc_id)
+    if meta is None:
+        return UnitAnswers(asks=["says", "counts"])
+    return meta.answers.get(anchor or "", meta.answers.get("default", UnitAnswers(asks=["says", "counts", "assessment"])))
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?")
+_FREQUENT = 2e8
+"""English words this frequent (symspellpy's counts) weigh nothing as unfamiliar words; rarer ones weigh log10(this / count)."""
+UNFAMILIAR_KINDS = ("says", "list", "fact")
+"""Kinds of ask whose object is named by its words: an ask for something the corpus never names is not answered.
+Whether something counts, how an assessment works, the status and comparisons are answered by what the guidelines say."""
+
+
+def _count(word: str, counts: dict[str, int]) -> int:
+    forms = [word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("ed") else "",
+             word[:-1] if word.endswith("ed") else "", word[:-3] if word.endswith("ing") else "", word[:-3] + "e" if word.endswith("ing") else ""]
+    return max((counts.get(f, 0) for f in forms if f), default=0)
+
+
+def _prefixes(index: Index) -> frozenset[str]:
+    cached = index.__dict__.get("_word_prefixes")
+    if cached is None:
+        cached = frozenset(w[:6] for w in index.words() if len(w) >= 6)
+        index.__dict__["_word_prefixes"] = cached
+    return cached
+
+
+def unfamiliar(index: Index, clause: str, skip: str = "") -> list[tuple[str, float]]:
+    """The words of the ask the corpus never uses (in any form), each weighed by how rare it is in English.
+
+    Manner adverbs (-ly) and words that can only be verbs, adjectives or adverbs (by lemminflect's
+    lexicon) are left out: they say how, not what, is asked.
+
+    "visiting hours", "overtime", "eviction", "DACA renewal": what is asked for is something the
+    guidelines never name. Words of the question's own frame (question words, the guidelines'
+    names, dates named in ``skip``) and everyday words ("make", "put", "anything") weigh nothing.
+    """
+    from .spelling import QUESTION_WORDS, english_counts
+
+    counts, words, prefixes = english_counts(), index.words(), _prefixes(index)
+    skipped = set(_WORD.findall(skip.lower()))
+    out = []
+    for raw in dict.fromkeys(_WORD.findall(clause.lower().replace("-", " "))):
+        if "'" in raw and not raw.endswith("'s"):
+            continue  # a contraction: didn't, can't
+        word = raw[:-2] if raw.endswith("'s") else raw
+        tokens = tokenize(word)
+        if (len(word) < 3 or word.isdigit() or word in skipped or word.endswith("ly") or not tokens or word in words or word in QUESTION_WORDS
+                or tokens[0] in index.vocabulary or tokens[0] in _ASK_GENERIC or (len(word) >= 7 and word[:6] in prefixes)):
+            continue
+        if not _names_a_thing(word, index):
+            continue
+        weight = math.log10(_FREQUENT / max(_count(word, counts), 1e5))
+        if weight > 0:
+            out.append((word, round(weight, 2)))
+    return out
+
+
+def _names_a_thing(word: str, index: Index) -> bool:
+    """Whether ``word`` can name what is asked for: a noun (or a word no English lexicon knows, such as
+    "DACA"), whose lemma the corpus does not use. A word that is only a verb, an adjective or an
+    adverb ("carries", "forbid", "meant") says what is done or how, not what is asked for.
+    """
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(word)
+    if not lemmas:
+        return True
+    nouns = lemmas.get("NOUN", ()) + lemmas.get("PROPN", ())
+    if not nouns:
+        return False
+    return not any((tokenize(n) or [""])[0] in index.vocabulary for n in nouns)
+
+
+def unfamiliar_words(index: Index, frame: Understood) -> list[tuple[str, float]]:
+    """The unfamiliar words of the frame's ask clause (dates it names excluded)."""
+    return unfamiliar(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates))
+
+
+def unanswerable(index: Index, settings: Settings, frame: Understood, results: list[ScoredPassage]) -> str | None:
+    """Why no retrieved unit can answer the frame's ask (None when one can)."""
+    if frame.case_question or frame.premise:
+        return None  # answered with the case-by-case rule or the correction
+    listed = frame.ask == "list" and list_group_name(frame.searched_for) is not None
+    if (frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask:
+        if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max:
+            return "it asks about something the guidelines never name"
+    if frame.number_ask:
+        return None  # answered with the factor and the sentence that the guidelines set no number
+    top = results[: settings.answer.answerability_top]
+    units = [declared(index, r.passage.anchor, r.passage.doc_id) for r in top]
+    if frame.ask in ALWAYS_REFUSED and not any(frame.ask in u.asks for u in units):
+        return REFUSED_ASKS[frame.ask]
+    if frame.ask == "fact":
+        needed = NEEDED_FACT.get(frame.fact or "", ())
+        if needed and not any(set(needed) & set(u.facts) and "fact" in u.asks for u in units):
+            return f"no passage states the {frame.fact.replace('_', ' ')} asked for"
+    if frame.ask == "comparison" and not any("comparison" in u.asks for u in units):
+        return "the guidelines make no such comparison"
+    return None

@@ -1,0 +1,126 @@
+"""False premises: what a question takes for granted that the guidelines contradict (``premises.yaml``).
+
+The rows are data next to the manifest; each names the passages that correct it. A premise is
+recognised only when the question presupposes it (see ``presupposes``), unless its row says the
+claim is asserted whatever the form of the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.check.rules import PREMISE
+from assistant.errors import ConfigError
+
+PREMISES_NAME = "premises.yaml"
+
+_POLAR = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|should|would|will|has|have|had|may|might|must)\b", re.I)
+_TAG = re.compile(r",?\s*(right|correct|true|isn'?t (it|that)|aren'?t (they|there)|don'?t (they|we)|doesn'?t (it|he|she)|"
+                  r"didn'?t (it|they|he|she)|wasn'?t (it|that)|weren'?t they|no)\s*\?\s*$", re.I)
+_SINCE = re.compile(r"\b(since|given that|now that|because|as long as|seeing that)\b", re.I)
+_STATEMENT_THEN_QUESTION = re.compile(r"^[^?]{12,}[.!]\s+\S[^?]*\?\s*$")
+
+
+__all__ = ["PREMISE", "Premise", "Premises", "find_premise", "load_premises", "polarity_premise", "presupposes"]
+
+
+class PremiseRow(BaseModel):
+    """One row of ``premises.yaml``."""
+
+    id: str
+    description: str
+    corrects: list[str] = Field(min_length=1)
+    cues: list[str] = Field(min_length=1)
+    asserted: str | None = Field(None, description="'always': recognised whatever the form of the question.")
+
+
+@dataclass(frozen=True)
+class Premise:
+    """A compiled premise row."""
+
+    id: str
+    description: str
+    corrects: tuple[str, ...]
+    cues: tuple[re.Pattern[str], ...]
+    always: bool
+
+
+@dataclass(frozen=True)
+class Premises:
+    """Every premise row, and the cues of a polarity premise."""
+
+    rows: tuple[Premise, ...]
+    against: tuple[re.Pattern[str], ...]
+    in_favor: tuple[re.Pattern[str], ...]
+
+
+def presupposes(question: str) -> bool:
+    """Whether the question takes its claims for granted: not a plain yes/no question about them."""
+    if _TAG.search(question) or _STATEMENT_THEN_QUESTION.match(question):
+        return True
+    if _SINCE.search(question):
+        return True
+    return not _POLAR.match(question)
+
+
+def find_premise(question: str, premises: Premises) -> Premise | None:
+    """The premise the question takes for granted (the most specific: the longest cue match), or None."""
+    presupposed = presupposes(question)
+    best, length = None, 0
+    for row in premises.rows:
+        if not (row.always or presupposed):
+            continue
+        for cue in row.cues:
+            m = cue.search(question)
+            if m is not None and len(m.group(0)) > length:
+                best, length = row, len(m.group(0))
+    return best
+
+
+def polarity_premise(question: str, anchor: str | None, premises: Premises, clause: str = "") -> bool:
+    """Whether the question says the unit ``anchor`` weighs the other way than it does (mitigating vs aggravating).
+
+    A yes/no ``clause`` (the ask) only asks which way a fact weighs ("should it be held against
+    him?"); only the words the question takes for granted (a statement before it, a why-question)
+    can carry the premise.
+    """
+    if not anchor or not presupposes(question) or anchor.endswith(".overview"):
+        return False
+    if clause and _POLAR.match(clause):
+        question = question.replace(clause, " ")
+    if anchor.startswith("mit."):
+        return any(c.search(question) for c in premises.against)
+    if anchor.startswith("agg."):
+        return any(c.search(question) for c in premises.in_favor)
+    return False
+
+
+def load_premises(corpus_dir: Path) -> Premises:
+    """The validated, compiled premise rows of the corpus (none when the file is absent)."""
+    path = (Path(corpus_dir) / PREMISES_NAME).resolve()
+    if not path.is_file():
+        return Premises((), (), ())
+    return _load(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, _mtime: int) -> Premises:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        rows = [PremiseRow.model_validate(r) for r in data.get("premises", [])]
+        polarity = data.get("polarity") or {}
+        compiled = tuple(
+            Premise(r.id, r.description, tuple(r.corrects), tuple(re.compile(c, re.I) for c in r.cues), r.asserted == "always")
+            for r in rows
+        )
+        return Premises(compiled, tuple(re.compile(c, re.I) for c in polarity.get("against", [])),
+                        tuple(re.compile(c, re.I) for c in polarity.get("in_favor", [])))
+    except (yaml.YAMLError, ValidationError, re.error, AttributeError, TypeError) as exc:
+        raise ConfigError(f"the premise table {path} is invalid: {exc}") from None

@@ -1,0 +1,100 @@
+"""Misspellings corrected against the corpus's own vocabulary before searching.
+
+A word is corrected only when it is not a word of the corpus (its passages, labels and aliases)
+or of the question vocabulary, and a word of those lies within one edit (two for longer words),
+found with rapidfuzz. A real English word is left alone unless the candidate is far more common
+(the English word counts come with symspellpy's frequency dictionary): "mater" becomes "matter",
+"bread" never becomes "break". The corrections are shown with the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.types import Correction
+
+QUESTION_WORDS = frozenset("""
+what which who whom whose when where why how does do did is are was were can could should would will may might must
+matter matters count counts counted help helps hurt weigh weighs weighed consider considered considering factor factors
+guideline guidelines memo memorandum someone somebody person people their there they them his her he she my client
+apply applies applied about against favor favour reason reasons still force effect effective valid rescinded vacated
+enjoined priority priorities mitigating aggravating officer officers agent agents deport deported deportation remove
+removal arrest arrested detain detained outweigh outweighs
+""".split())
+"""Words people ask with, which a corpus of restated rules may not contain."""
+
+INTERROGATIVES = frozenset("what which who whom whose when where why how does do did is are was were can could should".split())
+_WORD = re.compile(r"[A-Za-z][a-z]+(?:'[a-z]+)?|[a-z]+")
+COMMONER = 30.0
+"""A known English word is corrected only when the candidate is this many times more common."""
+COMMON = 5_000_000
+# An English word less common than that is corrected only to a word one edit away: "mater" to "matter", never
+# "upheld" to "held".
+"""An English word at least this common (in the frequency dictionary) is never corrected: "end" is not a misspelled "and"."""
+
+
+@lru_cache(maxsize=1)
+def english_counts() -> dict[str, int]:
+    """Word -> count in the English frequency dictionary that ships with symspellpy (read once)."""
+    from importlib.resources import files
+
+    counts: dict[str, int] = {}
+    path = Path(str(files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt")))
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            word, _, count = line.partition(" ")
+            if count:
+                counts[word] = int(count)
+    return counts
+
+
+def corpus_words(texts: list[str]) -> frozenset[str]:
+    """The lowercase words of ``texts`` (passages, labels, aliases)."""
+    return frozenset(w.lower() for t in texts for w in _WORD.findall(t))
+
+
+def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correction]]:
+    """The question with misspelled words corrected, and the corrections made."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    known = vocabulary | QUESTION_WORDS
+    choices = sorted(known)
+    counts: dict[str, int] | None = None
+    corrections: list[Correction] = []
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal counts
+        word = match.group(0)
+        lower = word.lower()
+        if len(lower) < 3 or lower in known or not lower.isalpha() or word[:1].isupper() and word[1:].islower() and match.start() > 0:
+            return word  # short words, known words, and capitalized names inside a sentence are left alone
+        limit = 1 if len(lower) <= 5 else 2
+        found = process.extract(lower, choices, scorer=OSA.distance, score_cutoff=limit, limit=12)  # a swap is one edit
+        if not found:
+            return word
+        counts = counts if counts is not None else english_counts()
+        first = match.start() == 0 or question[: match.start()].rstrip().endswith((".", "?", "!", ","))
+        # The nearest word; among equals, a question word at the start of a question, one that keeps the first letter
+        # (typos rarely change it), one not shorter than the typo (a dropped letter is the commonest slip), the commonest.
+        best = min(found, key=lambda f: (f[1], not (first and f[0] in INTERROGATIVES), f[0][0] != lower[0],
+                                         len(f[0]) < len(lower), not _omitted(lower, f[0]), -counts.get(f[0], 0)))
+        candidate = best[0]
+        own, theirs = counts.get(lower, 0), counts.get(candidate, 0)
+        if own >= COMMON or own and (theirs < COMMONER * own or best[1] > 1 or not _omitted(lower, candidate)):
+            # A real word in its own right: "bread" is not a misspelled "break", nor "bake" a misspelled "take". A real
+            # word is taken for a typo only when it is a far commoner word with a letter left out ("wat", "mater").
+            return word
+        corrections.append(Correction(original=word, corrected=candidate))
+        return candidate
+
+    corrected = _WORD.sub(fix, question)
+    return corrected, corrections
+
+
+def _omitted(typo: str, word: str) -> bool:
+    """Whether ``typo`` is ``word`` with letters left out (its letters appear in ``word`` in order)."""
+    letters = iter(word)
+    return all(ch in letters for ch in typo)
