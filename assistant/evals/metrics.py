@@ -63,6 +63,20 @@ DEFINITIONS: dict[str, str] = {
     "item_pass_rate": "items whose every expectation passes / all items.",
     "latency": "Wall time of one item (answer or analysis), p50 and p95 by linear interpolation between the "
     "closest ranks (numpy's default), in milliseconds.",
+    "near_miss_refusal": "near_miss items refused / near_miss items (a question in the guidelines' words that asks for "
+    "something they do not contain).",
+    "in_scope_cited": "Items that must be answered and name anchors (every kind but out_of_scope and near_miss, parts "
+    "and dialogs excluded): answered and citing an expected anchor (every anchor of anchors_all for a list) / those items.",
+    "premise_correction_rate": "Items expecting premise_corrected: answers that open with the premise correction / those items.",
+    "date_accuracy": "Items expecting a status for a date they name: every expectation passed (the status reported and "
+    "an expected history passage cited) / those items.",
+    "multi_part_accuracy": "multi_part items: every part answered with an expected anchor or refused as expected / items.",
+    "typo_accuracy": "typo items: every expectation passed / typo items.",
+    "dialog_accuracy": "Items with turns (a follow-up in a conversation): every expectation passed / those items.",
+    "memo_hint_rate": "Items expecting memo_hint: answers that point to the case memo / those items.",
+    "related_hit_rate": "Items expecting related_any: refusals whose related passages include one of them / those items.",
+    "focus_share": "Quoted sentences of answered items that contain at least one focus word of the question (its "
+    "content words other than the words that name the guidelines, see FOCUS_STOP) / all quoted sentences of answered items.",
 }
 
 
@@ -271,13 +285,15 @@ GATED = (
     "recall@1", "recall@3", "recall@5", "mrr", "ndcg@5", "answer_accuracy", "answer_precision", "hallucination_rate",
     "refusal_accuracy", "oos_refusal_accuracy", "refusal_precision", "refusal_recall", "citation_validity",
     "case_finding_accuracy", "factor_precision", "factor_recall", "status_accuracy", "case_check_pass_rate",
-    "item_pass_rate", "latency_p50_ms", "latency_p95_ms",
+    "item_pass_rate", "latency_p50_ms", "latency_p95_ms", "near_miss_refusal", "in_scope_cited",
+    "premise_correction_rate", "date_accuracy", "multi_part_accuracy", "typo_accuracy", "dialog_accuracy",
 )
 """Metrics whose worsening makes a comparison a regression."""
 
 METRIC_NAMES = GATED + (
     "accurate_rate", "incomplete_rate", "incorrect_rate", "misgrounded_rate",
     "finding_accuracy.national_security", "finding_accuracy.public_safety", "finding_accuracy.border_security",
+    "memo_hint_rate", "related_hit_rate", "focus_share",
 )
 """Every summary metric a bound (``--fail-under``) may name."""
 
@@ -334,3 +350,29 @@ def check_bounds(metrics: dict[str, float | None], bounds: Iterable[tuple[str, f
         elif (value > bound) if name in LOWER_IS_BETTER else (value < bound):
             out.append(Violation(name, bound, value))
     return out
+
+
+# --- focus ----------------------------------------------------------------------------------------
+
+FOCUS_STOP = frozenset("""
+guideline guidelines memo memorandum dhs ice department homeland security immigration enforcement civil law 2021
+mayorkas say says said does do did consider considered count counts matter matters policy rule rules
+""".split())
+"""Words that name the guidelines or the act of asking; a question's focus is its other content words."""
+
+
+def focus_tokens(question: str) -> set[str]:
+    """The question's focus words for the focus measure: content words (stemmed) not in FOCUS_STOP."""
+    from assistant.corpus.words import tokenize
+
+    stop = {t for w in FOCUS_STOP for t in tokenize(w)}
+    return {t for t in tokenize(question) if t not in stop and not t.isdigit()}
+
+
+def focus_hits(question: str, quotes: Iterable[str]) -> tuple[int, int]:
+    """(quoted sentences that contain a focus word of the question, quoted sentences)."""
+    from assistant.corpus.words import tokenize
+
+    focus = focus_tokens(question)
+    quotes = list(quotes)
+    return sum(bool(focus & set(tokenize(q))) for q in quotes), len(quotes)

@@ -87,6 +87,8 @@ class QuestionResult(_Model):
     label_reason: str
     citations: CitationCounts
     retrieval: RetrievalScores | None = None
+    focus_hits: int = Field(0, description="Quoted sentences that contain a focus word of the question.")
+    focus_quoted: int = Field(0, description="Quoted sentences of the answer.")
     ms: float
 
 

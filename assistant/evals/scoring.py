@@ -29,7 +29,7 @@ from .sets import CaseItem, QuestionItem
 
 if TYPE_CHECKING:
     from assistant.corpus.passages import PassageSet
-    from assistant.types import FactorAnalysis
+    from assistant.types import Answer, FactorAnalysis
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:
@@ -58,6 +58,8 @@ def score_question(item: QuestionItem, seen: Observed, source: PassageSet, ms: f
     if e.anchors_all:
         expectations.append(Expectation(name="anchors_all", expected=e.anchors_all, actual=cited,
                                         passed=set(e.anchors_all) <= set(cited)))
+    expectations += _understanding_expectations(item, answer)
+    hits, quoted = m.focus_hits(item.question, [c.quote for c in answer.citations]) if not answer.refused else (0, 0)
     label, reason = m.classify_answer(m.AnswerFacts(
         should_refuse=item.should_refuse, refused=answer.refused, cited=tuple(seen.cited), citations_valid=tuple(valid),
         anchors_any=tuple(e.anchors_any), anchors_all=tuple(e.anchors_all), anchors_ok=tuple(e.anchors_ok),
@@ -76,8 +78,35 @@ def score_question(item: QuestionItem, seen: Observed, source: PassageSet, ms: f
         expectations=expectations, passed=all(x.passed for x in expectations),
         should_refuse=item.should_refuse, refused=answer.refused, label=label, label_reason=reason,
         citations=CitationCounts(total=len(valid), valid=sum(valid), anchors=cited), retrieval=retrieval,
-        ms=round(ms, 3),
+        focus_hits=hits, focus_quoted=quoted, ms=round(ms, 3),
     )
+
+
+def _understanding_expectations(item: QuestionItem, answer: Answer) -> list[Expectation]:
+    """The expectations of question understanding: premise, status on a named date, parts, memo hint, related."""
+    e, out = item.expect, []
+    if e.premise_corrected is not None:
+        out.append(Expectation(name="premise_corrected", expected=e.premise_corrected, actual=answer.premise_corrected,
+                               passed=answer.premise_corrected == e.premise_corrected))
+    if e.status is not None:
+        state = answer.status.state if answer.status else None
+        out.append(Expectation(name="status", expected=e.status, actual=state, passed=state == e.status))
+    if e.memo_hint is not None:
+        out.append(Expectation(name="memo_hint", expected=e.memo_hint, actual=answer.memo_hint, passed=answer.memo_hint == e.memo_hint))
+    if e.related_any:
+        related = _unique(c.anchor for c in answer.related)
+        out.append(Expectation(name="related_any", expected=e.related_any, actual=related,
+                               passed=any(a in e.related_any for a in related)))
+    for i, want in enumerate(e.parts or []):
+        part = answer.parts[i] if i < len(answer.parts) else None
+        if part is None:
+            out.append(Expectation(name=f"parts[{i}]", expected=want.model_dump(exclude_defaults=True), actual=None, passed=False))
+            continue
+        anchors = _unique(answer.citations[n - 1].anchor for n in part.citations if 0 < n <= len(answer.citations))
+        passed = part.refused if want.refused else (not part.refused and any(a in want.anchors_any for a in anchors))
+        actual = "refused" if part.refused else anchors
+        out.append(Expectation(name=f"parts[{i}]", expected=want.model_dump(exclude_defaults=True), actual=actual, passed=passed))
+    return out
 
 
 def score_case(item: CaseItem, analysis: FactorAnalysis, source: PassageSet, ms: float) -> CaseResult:
@@ -146,6 +175,7 @@ def summarize(records: list[QuestionResult | CaseResult], description: str = "")
     out["item_pass_rate"] = m.ratio(sum(r.passed for r in records), len(records))
     times = [r.ms for r in records]
     out["latency_p50_ms"], out["latency_p95_ms"] = m.percentile(times, 50), m.percentile(times, 95)
+    out.update(_understanding_metrics(questions))
 
     by_kind: dict[str, KindSummary] = {}
     for kind in sorted({r.kind for r in questions}):
@@ -177,3 +207,33 @@ def summarize(records: list[QuestionResult | CaseResult], description: str = "")
         description=description, metrics=out, counts=counts, by_kind=by_kind, by_anchor=by_anchor,
         label_reasons=dict(sorted(reasons.items())), latency=latency, items=list(records),
     )
+
+
+def _share(rows: list[QuestionResult], passed) -> float | None:  # noqa: ANN001 - a predicate on a result
+    return m.ratio(sum(bool(passed(r)) for r in rows), len(rows))
+
+
+def _expectation_passed(r: QuestionResult, name: str) -> bool:
+    return all(x.passed for x in r.expectations if x.name == name)
+
+
+def _understanding_metrics(questions: list[QuestionResult]) -> dict[str, float | None]:
+    """The question-understanding metrics (see DEFINITIONS): near misses, premises, dates, parts, dialogs, focus."""
+    has = lambda r, key: key in r.expect  # noqa: E731
+    single = [r for r in questions if not r.should_refuse and not r.turns and not has(r, "parts")
+              and (has(r, "anchors_any") or has(r, "anchors_all"))]
+    return {
+        "near_miss_refusal": _share([r for r in questions if r.kind == "near_miss"], lambda r: r.refused),
+        "in_scope_cited": _share(single, lambda r: not r.refused and _expectation_passed(r, "anchors_any")
+                                 and _expectation_passed(r, "anchors_all")),
+        "premise_correction_rate": _share([r for r in questions if has(r, "premise_corrected")],
+                                          lambda r: _expectation_passed(r, "premise_corrected")),
+        "date_accuracy": _share([r for r in questions if has(r, "status") and not r.turns], lambda r: r.passed),
+        "multi_part_accuracy": _share([r for r in questions if r.kind == "multi_part"], lambda r: r.passed),
+        "typo_accuracy": _share([r for r in questions if r.kind == "typo"], lambda r: r.passed),
+        "dialog_accuracy": _share([r for r in questions if r.turns], lambda r: r.passed),
+        "memo_hint_rate": _share([r for r in questions if has(r, "memo_hint")], lambda r: _expectation_passed(r, "memo_hint")),
+        "related_hit_rate": _share([r for r in questions if has(r, "related_any")],
+                                   lambda r: _expectation_passed(r, "related_any")),
+        "focus_share": m.ratio(sum(r.focus_hits for r in questions), sum(r.focus_quoted for r in questions)),
+    }
