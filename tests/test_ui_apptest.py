@@ -356,3 +356,27 @@ def test_highlight_escapes_the_passage_and_marks_only_the_quote():
     html = highlight_html("A <b>bold</b> claim.\nNext $5 line.", 2, 13)
     assert "&lt;b&gt;bold&lt;/b&gt;</mark>" in html and "<br>" in html and "<b>" not in html
     assert md_escape("costs $5 *now* [1]") == r"costs \$5 \*now\* \[1\]"
+
+
+def test_a_refused_near_miss_shows_related_quotes_apart_from_the_answer(app_env):
+    from assistant.check.rules import REFUSAL
+
+    at = ask(new_app(), "How do I apply for a U visa?")
+    answer = at.session_state["ask_history"][0]["answer"]
+    assert answer.refused and not answer.citations and answer.related
+    assert any(m.startswith(REFUSAL) for m in texts(at.markdown))
+    assert any("Related, not the answer" in c for c in texts(at.caption))
+    # each related quote is shown with an R marker that opens its passage, never as a numbered citation
+    for i, citation in enumerate(answer.related, 1):
+        assert any(e.label.startswith(f"[R{i}]") for e in at.expander)
+    assert not any(e.label.startswith("[1]") for e in at.expander)
+
+
+def test_a_false_premise_is_corrected_before_the_quotes(app_env):
+    from assistant.check.rules import PREMISE
+
+    at = ask(new_app(), "Why does the memo make every DUI an automatic priority?")
+    answer = at.session_state["ask_history"][0]["answer"]
+    assert answer.premise_corrected and answer.citations
+    assert any(PREMISE in i for i in texts(at.info))
+    assert any(e.label.startswith("[1]") for e in at.expander)

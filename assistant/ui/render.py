@@ -74,13 +74,13 @@ def cited_passage(source: PassageSet, citation: Citation) -> Passage | None:
     return passage
 
 
-def citation_title(number: int, citation: Citation) -> str:
+def citation_title(number: int | str, citation: Citation) -> str:
     """The marker and human label of a citation, as an expander title."""
     return f"[{number}] {md_escape(citation.label or citation.anchor or citation.doc_id)}"
 
 
-def show_citation(source: PassageSet, number: int, citation: Citation, expanded: bool = False) -> None:
-    """A numbered marker that opens the cited passage, with the quoted words highlighted."""
+def show_citation(source: PassageSet, number: int | str, citation: Citation, expanded: bool = False) -> None:
+    """A numbered marker (``R1`` for a related quote) that opens the cited passage, the quoted words highlighted."""
     with st.expander(citation_title(number, citation), expanded=expanded):
         where = f"{citation.doc_id}, characters {citation.start}-{citation.end}"
         if citation.anchor:

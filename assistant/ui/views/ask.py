@@ -12,6 +12,7 @@ import json
 import streamlit as st
 
 from assistant.audit.feedback import record_feedback
+from assistant.check.rules import MEMO_HINT, PREMISE
 from assistant.errors import GuidanceError
 from assistant.types import Answer
 from assistant.ui import render, resources
@@ -90,6 +91,11 @@ def _show_answer(idx: int, turn: dict) -> None:
         st.warning("**Not addressed by the guidelines.** The assistant found no passage that answers this question.",
                    icon=":material/block:")
         st.markdown(render.md_escape(answer.answer))
+        if answer.related:  # verified quotes of the closest units: related, never the answer
+            st.caption("**Related, not the answer:** what the guidelines say nearby.")
+            for i, citation in enumerate(answer.related, 1):
+                st.markdown(f"> {render.md_escape(citation.quote)} **[R{i}]**")
+                render.show_citation(source, f"R{i}", citation)
         closest = [r for r in answer.retrieved[:3]]
         if closest:
             st.caption("The closest passages, in case one of them is what you are looking for:")
@@ -99,7 +105,13 @@ def _show_answer(idx: int, turn: dict) -> None:
                 if passage is not None:
                     render.show_passage(passage, title=render.md_escape(r.label or passage.label))
     else:
-        st.markdown("\n\n".join(render.answer_markdown_lines(answer.answer)))
+        lines = answer.answer.splitlines()
+        fixed = {PREMISE, MEMO_HINT}
+        if answer.premise_corrected and lines and lines[0] == PREMISE:
+            st.info(f"**{PREMISE}** The quotes below say what the guidelines say instead.", icon=":material/report:")
+        st.markdown("\n\n".join(render.answer_markdown_lines("\n".join(line for line in lines if line not in fixed))))
+        if answer.memo_hint:
+            st.info(MEMO_HINT, icon=":material/description:")
         for i, citation in enumerate(answer.citations, 1):
             render.show_citation(source, i, citation)
     if answer.status is not None:
