@@ -380,3 +380,14 @@ def test_a_false_premise_is_corrected_before_the_quotes(app_env):
     assert answer.premise_corrected and answer.citations
     assert any(PREMISE in i for i in texts(at.info))
     assert any(e.label.startswith("[1]") for e in at.expander)
+
+
+def test_a_case_typed_into_the_chat_points_to_the_case_memo_page(app_env):
+    from assistant.check.rules import MEMO_HINT
+
+    at = ask(new_app(), "He entered in 2005, got a DUI in 2012 and has U.S.-citizen kids: is he a priority?")
+    answer = at.session_state["ask_history"][0]["answer"]
+    assert answer.memo_hint and not answer.refused
+    assert MEMO_HINT in texts(at.info)
+    links = at.get("page_link")
+    assert any("memo" in str(link.proto.page) for link in links), [link.proto for link in links]

@@ -83,15 +83,21 @@ def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correc
                                          len(f[0]) < len(lower), not _omitted(lower, f[0]), -counts.get(f[0], 0)))
         candidate = best[0]
         own, theirs = counts.get(lower, 0), counts.get(candidate, 0)
-        if own >= COMMON or own and (theirs < COMMONER * own or best[1] > 1 or not _omitted(lower, candidate)):
+        if own >= COMMON or own and (theirs < COMMONER * own or best[1] > 1 or not _one_letter_apart(lower, candidate)):
             # A real word in its own right: "bread" is not a misspelled "break", nor "bake" a misspelled "take". A real
-            # word is taken for a typo only when it is a far commoner word with a letter left out ("wat", "mater").
+            # word is taken for a typo only when it is a far commoner word with one letter left out or put in ("wat",
+            # "mater", "boarder"): a changed letter makes another word, not a slip.
             return word
         corrections.append(Correction(original=word, corrected=candidate))
         return candidate
 
     corrected = _WORD.sub(fix, question)
     return corrected, corrections
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Whether one of the words is the other with a single letter left out."""
+    return abs(len(a) - len(b)) == 1 and (_omitted(a, b) if len(a) < len(b) else _omitted(b, a))
 
 
 def _omitted(typo: str, word: str) -> bool:

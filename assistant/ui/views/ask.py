@@ -112,6 +112,7 @@ def _show_answer(idx: int, turn: dict) -> None:
         st.markdown("\n\n".join(render.answer_markdown_lines("\n".join(line for line in lines if line not in fixed))))
         if answer.memo_hint:
             st.info(MEMO_HINT, icon=":material/description:")
+            st.page_link("views/memo.py", label="Open the case memo", icon=":material/description:")
         for i, citation in enumerate(answer.citations, 1):
             render.show_citation(source, i, citation)
     if answer.status is not None:
