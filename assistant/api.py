@@ -24,6 +24,7 @@ from assistant.errors import GuidanceError, IndexMissingError, InputError
 from assistant.types import Answer, CheckReport, FactorAnalysis, Status
 
 if TYPE_CHECKING:
+    from assistant.answer.conversation import Conversation
     from assistant.answer.pipeline import AnswerEvent
     from assistant.answer.retrieve import Filters
     from assistant.cases.facts import Case
@@ -117,28 +118,42 @@ class Assistant:
 
     def ask(
         self, question: str, as_of: dt.date | None = None, k: int | None = None, filters: Filters | None = None,
-        backend: str | None = None,
+        backend: str | None = None, conversation: Conversation | None = None,
     ) -> Answer:
-        """Answer a question (or refuse), verified, and log the run (``backend`` overrides ``llm.backend``)."""
+        """Answer a question (or refuse), verified, and log the run (``backend`` overrides ``llm.backend``).
+
+        With a ``conversation`` (``Assistant.conversation()``), a follow-up is answered in the context
+        of the earlier turns and becomes the latest turn.
+        """
         from assistant.answer.pipeline import ask
 
         index = self.index
-        answer = ask(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend)
-        audit.record_answer(self.settings, answer, index.info.build_id)
+        answer = ask(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend,
+                     conversation=conversation)
+        audit.record_answer(self.settings, answer, index.info.build_id, conversation.id if conversation else None)
         return answer
 
     def stream(
         self, question: str, as_of: dt.date | None = None, k: int | None = None, filters: Filters | None = None,
-        backend: str | None = None,
+        backend: str | None = None, conversation: Conversation | None = None,
     ) -> Iterator[AnswerEvent]:
         """Like ``ask``, yielding each verified line as it comes, then the answer (logged)."""
         from assistant.answer.pipeline import stream
 
         index = self.index
-        for event in stream(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend):
+        for event in stream(index, self.settings, question, as_of=as_of, k=k, filters=filters, backend=backend,
+                            conversation=conversation):
             if event.answer is not None:
-                audit.record_answer(self.settings, event.answer, index.info.build_id)
+                audit.record_answer(self.settings, event.answer, index.info.build_id, conversation.id if conversation else None)
             yield event
+
+    def conversation(self, conversation_id: str | None = None) -> Conversation:
+        """A new conversation, or the one with ``conversation_id`` restored from the audit log (its answers, in order)."""
+        from assistant.answer.conversation import Conversation
+
+        if conversation_id is None:
+            return Conversation()
+        return Conversation(id=conversation_id, turns=audit.conversation_answers(self.settings, conversation_id))
 
     # --- cases and memos -----------------------------------------------------------------------------
 

@@ -320,6 +320,13 @@ class Answer(BaseModel):
     parts: list[PartAnswer] = Field(default_factory=list, description="A multi-part question's parts, each answered on its own.")
     premise_corrected: bool = Field(False, description="The answer opens with the premise correction.")
     memo_hint: bool = Field(False, description="A case typed as a question: the answer points to the case memo.")
+    resolved_question: str | None = Field(
+        None, description="The standalone question actually answered: the question itself, or a follow-up resolved "
+        "against the earlier turns of its conversation.",
+    )
+    context_turn: int | None = Field(
+        None, description="The earlier turn (1-based) a follow-up drew on; None for a question that needs no context.",
+    )
 
 
 # --- case factor analysis (docs/CONTRACTS.md section 4) ----------------------------------------------------

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.index.load import Index
 
+    from .conversation import Conversation
+
 _MARKER = re.compile(r"\[(\d+)\]")
 FALLBACK_NOTICE = ("The language model's answer could not be verified ({reason}); "
                    "this is the deterministic answer instead.")
@@ -139,6 +141,7 @@ def run(
     for event in events:
         if event.answer is not None:
             event.answer.timings_ms = {"understand_ms": round(understand_ms, 2), **event.answer.timings_ms}
+            event.answer.resolved_question = event.answer.resolved_question or request.question
         yield event
 
 
@@ -321,20 +324,55 @@ def ask(
     k: int | None = None,
     filters: Filters | None = None,
     backend: str | None = None,
+    conversation: Conversation | None = None,
 ) -> Answer:
-    """Answer one question with verified citations, or refuse (``backend``: extractive, openai, ollama; default the setting)."""
-    request = request_for(settings, question, as_of, k, filters)
-    answer = final_event(run(index, settings, request, backend)).answer
+    """Answer one question with verified citations, or refuse (``backend``: extractive, openai, ollama; default the setting).
+
+    With a ``conversation``, a follow-up is answered in the context of its earlier turns, and the
+    answer becomes its latest turn.
+    """
+    answer = final_event(_converse(index, settings, question, as_of, k, filters, backend, conversation, False)).answer
     assert answer is not None
     return answer
 
 
 def stream(
     index: Index, settings: Settings, question: str, as_of: dt.date | None = None, k: int | None = None,
-    filters: Filters | None = None, backend: str | None = None,
+    filters: Filters | None = None, backend: str | None = None, conversation: Conversation | None = None,
 ) -> Iterator[AnswerEvent]:
     """Like ``ask``, yielding each line of the answer as soon as it is verified, then the answer."""
-    yield from run(index, settings, request_for(settings, question, as_of, k, filters), backend, stream=True)
+    yield from _converse(index, settings, question, as_of, k, filters, backend, conversation, True)
+
+
+def _converse(
+    index: Index, settings: Settings, question: str, as_of: dt.date | None, k: int | None, filters: Filters | None,
+    backend: str | None, conversation: Conversation | None, streamed: bool,
+) -> Iterator[AnswerEvent]:
+    """One question, resolved against its conversation first (a first question, or none, resolves to itself)."""
+    from .conversation import clarification, resolve
+
+    request = request_for(settings, question, as_of, k, filters)
+    if conversation is None:
+        yield from run(index, settings, request, backend, stream=streamed)
+        return
+    resolution = resolve(request.question, conversation.turns, index)
+    if resolution.unresolved:  # never a guess: the fixed clarification
+        answer = clarification(request.question)
+        answer.status = guidelines_status(index, settings, request.as_of)
+        answer.outcome = Outcome(backend="extractive", refusal="unresolved")
+        answer.backend = answer.outcome.label()
+        answer.check = check_answer(answer, index.texts, index.passages)
+        events: Iterator[AnswerEvent] = iter([AnswerEvent(kind="line", text=answer.answer),
+                                              AnswerEvent(kind="answer", answer=answer)])
+    else:
+        events = run(index, settings, request.model_copy(update={"question": resolution.resolved}), backend, stream=streamed)
+    for event in events:
+        if event.answer is not None:
+            event.answer.question = request.question
+            event.answer.resolved_question = resolution.resolved if not resolution.unresolved else None
+            event.answer.context_turn = resolution.context_turn
+            conversation.add(event.answer)
+        yield event
 
 
 def as_runnable(index: Index, settings: Settings) -> Runnable:

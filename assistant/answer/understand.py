@@ -82,7 +82,9 @@ _LIST = re.compile(
     r"|^\s*(what|which) (are|were) (the|all|its|their)\b|\b(list|enumerate|name) (the|all|every|each)\b|\bwhat (factors|things|circumstances|"
     r"considerations|facts|kinds|types|sorts|categories|groups|priorities|safeguards|provisions)\b|\bwhich (factors|things|circumstances|"
     r"considerations|facts|kinds|types|categories|groups|priorities|safeguards|provisions)\b|\bwhat (counts|weighs|works|goes|speaks)\b"
-    r"|\b(all|every one) of the (factors|priorities|safeguards)\b|\bwhat are (some|any)\b", re.I)
+    r"|\b(all|every one) of the (factors|priorities|safeguards)\b|\bwhat are (some|any)\b"
+    r"|\b(the|a|full|complete) list of\b|^\s*(give|show|tell) (me|us)\b.{0,30}\b(factors|priorities|safeguards|list)\b"
+    r"|^\s*(who|which) (are|were) the\b.{0,40}\bpriorities\b", re.I)
 _FACT = [
     ("when", re.compile(r"^\s*(when|since when|until when)\b|\b(what|which) (date|day|year|month)\b|\bon what (date|day)\b|\bwhat time\b", re.I)),
     ("who", re.compile(r"^\s*(who|whom|whose)\b(?! (counts|qualifies|is considered|would be|falls|fits|is treated|can be|is a|are)\b)"
@@ -107,7 +109,7 @@ _GROUPS = [
     ("aggravating", re.compile(r"\baggravat\w*|\bagainst (the person|him|her|them|someone|a person)\b|\b(count|weigh|work|speak)s? against\b"
                                r"|\bhurt\w*\b|\b(more likely|toward|towards|in favou?r of) (to )?(enforc\w*|deport\w*|remov\w*|arrest\w*|act\w*)\b"
                                r"|\bmore likely\b.{0,25}\b(act|enforc\w*|arrest\w*|remov\w*|deport\w*)\b", re.I)),
-    ("priorities", re.compile(r"\bpriorit(y|ies)\b|\b(kinds|types|groups|categories) of (people|noncitizens|immigrants|persons)\b|\bwho (does|do|should) (dhs|ice|the memo) (focus|target)\b", re.I)),
+    ("priorities", re.compile(r"\bpriorit(y|ies|i[sz]e[sd]?|i[sz]ing)\b|\b(kinds|types|groups|categories) of (people|noncitizens|immigrants|persons)\b|\bwho (does|do|should) (dhs|ice|the memo) (focus|target)\b", re.I)),
     ("implementation", re.compile(r"\bimplement\w*|\bsafeguards?\b|\b(checks|controls|oversight)\b|\b(training|supervision|data|case review)\b.{0,40}\b(and|,)\b", re.I)),
 ]
 _CASE_SUBJECT = re.compile(r"\b(he|she|they|him|her|my client|my (husband|wife|son|daughter|brother|sister|father|mother|cousin|friend|neighbou?r|partner|uncle|aunt))\b", re.I)

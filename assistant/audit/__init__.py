@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from assistant.types import Answer, CheckReport, FactorAnalysis
 
 __all__ = [
-    "CSV_COLUMNS", "EXPORT_FORMATS", "KINDS", "REDACTED", "AuditRecord", "current_session", "export", "get_record",
+    "CSV_COLUMNS", "EXPORT_FORMATS", "KINDS", "REDACTED", "AuditRecord", "conversation_answers", "current_session", "export", "get_record",
     "list_records", "log_drafting_failure", "parse_since", "personal_patterns", "prune", "record", "record_analysis",
     "record_answer", "record_check", "record_evaluation", "redact", "redact_text", "session",
 ]
@@ -151,12 +151,33 @@ def record(
         return None
 
 
-def record_answer(settings: Settings, answer: Answer, build_id: str | None) -> int | None:
-    """Record an ask: the question, the ranked passages, the answer and its check report."""
+def record_answer(settings: Settings, answer: Answer, build_id: str | None, conversation_id: str | None = None) -> int | None:
+    """Record an ask: the question, the resolved question, the ranked passages, the answer and its check report.
+
+    ``conversation_id`` ties the record to its conversation, so that a chat can be restored from the log.
+    """
     data = answer.model_dump(mode="json")
+    if conversation_id is not None:
+        data["conversation_id"] = conversation_id
     passages = [r.passage_id or f"{r.doc_id}#{r.anchor or r.section}" for r in answer.retrieved]
     return record(settings, "ask", answer.question, data, passed=answer.check.passed, build_id=build_id,
                   passages=passages, check=data["check"])
+
+
+def conversation_answers(settings: Settings, conversation_id: str, limit: int = 200) -> list[Answer]:
+    """The answers of one conversation, oldest first, as the audit log kept them (redacted where it redacts)."""
+    rows = runlog.select(settings.paths.data_dir, kinds=["ask"], conversation=conversation_id, oldest_first=True, limit=limit)
+    from assistant.types import Answer
+
+    out = []
+    for row in rows:
+        try:
+            data = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+            data.pop("conversation_id", None)
+            out.append(Answer.model_validate(data))
+        except (ValueError, TypeError):
+            continue  # a record this version cannot read is left out of the restored chat
+    return out
 
 
 def record_analysis(settings: Settings, analysis: FactorAnalysis, case: Case | None, kind: str = "memo") -> int | None:

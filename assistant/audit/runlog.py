@@ -138,8 +138,12 @@ def select(
     limit: int | None = None,
     oldest_first: bool = False,
     ids: list[int] | None = None,
+    conversation: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows matching the filters (newest first unless ``oldest_first``), columns as stored."""
+    """Rows matching the filters (newest first unless ``oldest_first``), columns as stored.
+
+    ``conversation``: only the asks of that conversation (the payload's ``conversation_id``).
+    """
     path = log_path(data_dir)
     if not path.exists():
         return []
@@ -153,6 +157,9 @@ def select(
     if ids is not None:
         where.append(f"id IN ({', '.join('?' for _ in ids)})")
         args.extend(ids)
+    if conversation is not None:
+        where.append("json_valid(payload) AND json_extract(payload, '$.conversation_id') = ?")
+        args.append(conversation)
     sql = f"SELECT * FROM {TABLE}"
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from assistant.types import Answer, CheckReport, Finding, Passage
 
 from .citations import check_citation
-from .rules import ANSWER_CONSTANTS, PART_HEADER, REFUSAL, finding
+from .rules import ANSWER_CONSTANTS, CLARIFY, PART_HEADER, REFUSAL, finding
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _QUOTED_LINE = re.compile(r"^(?:- )?(?P<text>.*?)(?P<markers>(?: \[\d+\])+)$")
@@ -20,7 +20,7 @@ def check_answer(answer: Answer, texts: Mapping[str, str], passages: Sequence[Pa
     for i, citation in enumerate(answer.citations):
         findings.extend(check_citation(citation, texts, passages, path=f"citations[{i}]"))
     if answer.refused:
-        if not answer.answer.startswith(REFUSAL):
+        if not answer.answer.startswith((REFUSAL, CLARIFY)):
             findings.append(finding("REFUSAL_WORDING", f"a refusal must begin with \"{REFUSAL}\"", "answer"))
         if answer.citations:
             findings.append(finding("REFUSAL_WITH_CITATIONS", "the refusal carries citations", "citations"))

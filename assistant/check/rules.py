@@ -20,7 +20,10 @@ MEMO_HINT = ("To lay out a case's facts against the priorities and factors, use 
 """The fixed hint under an answer to a case typed as a question."""
 PART_HEADER = "Part {n} of {total}: {question}"
 """The header of each part of a multi-part question's answer (the part is the user's own words, never a claim)."""
-ANSWER_CONSTANTS = (REFUSAL, PREMISE, MEMO_HINT)
+CLARIFY = ("This follow-up could not be matched to an earlier answer with confidence. "
+           "Please ask it again as a full question.")
+"""The fixed answer to a follow-up the conversation cannot resolve (the assistant never answers a guess)."""
+ANSWER_CONSTANTS = (REFUSAL, PREMISE, MEMO_HINT, CLARIFY)
 """Every sentence an answer may show that is not a quote: the refusal, the premise correction, the memo hint."""
 
 
@@ -46,7 +49,7 @@ RULES: dict[str, Rule] = {
         Rule("ANSWER_MARKER_UNRESOLVED", "error", "The answer text has a marker [n] with no citation n."),
         Rule("ANSWER_UNCITED", "error", "An answer that is not a refusal has no citation."),
         Rule("REFUSAL_WITH_CITATIONS", "warning", "A refusal carries citations; refusals cite nothing."),
-        Rule("REFUSAL_WORDING", "error", "A refusal does not use the shared refusal sentence."),
+        Rule("REFUSAL_WORDING", "error", "A refusal does not use the shared refusal sentence (or, for a follow-up that could not be resolved, the clarification)."),
         Rule("ANSWER_LINE_UNVERIFIED", "error", "A line of the answer is neither the quote of its citation nor one of the fixed sentences."),
         Rule("RELATED_INVALID", "error", "A related quote shown under a refusal fails the citation checks."),
         # --- factor analyses (docs/CONTRACTS.md section 4); the rules live in assistant/check_analysis.py

@@ -92,7 +92,14 @@ def _assistant_answerer(index: Index, settings: Settings) -> Answerer:
     from assistant.answer.pipeline import ask
 
     def answer(item: QuestionItem) -> Observed:
-        result = ask(index, settings, item.question, as_of=item.as_of, k=item.k)
+        conversation = None
+        if item.turns:  # a dialog item: the earlier questions in order, in one conversation, then the scored one
+            from assistant.answer.conversation import Conversation
+
+            conversation = Conversation()
+            for turn in item.turns:
+                ask(index, settings, turn, as_of=item.as_of, k=item.k, conversation=conversation)
+        result = ask(index, settings, item.question, as_of=item.as_of, k=item.k, conversation=conversation)
         audit.record_answer(settings, result, index.info.build_id)
         return Observed.of(result)
 
