@@ -161,7 +161,7 @@ def test_ask_explain_and_json_show_the_frame(corpus_settings, corpus_index, monk
     shown = CliRunner().invoke(cli, ["ask", "wat are the agravating facters", "--explain"], prog_name="guidance")
     assert shown.exit_code == 0, shown.output
     assert "(searched for: what are the aggravating factors)" in shown.stdout
-    assert "Understood as: list" in shown.stdout and "agravating -> aggravating" in shown.stdout
+    assert "Frame: list" in shown.stdout and "agravating -> aggravating" in shown.stdout
     refused = CliRunner().invoke(cli, ["ask", "How do I apply for a U visa?", "--json"], prog_name="guidance")
     data = json.loads(refused.stdout)
     assert data["refused"] and data["understood"]["ask"] == "procedure" and data["related"]

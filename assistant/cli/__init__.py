@@ -1,6 +1,6 @@
 """The ``guidance`` command: parse, call one library function, render.
 
-One module per command (``ask``, ``ingest``, ``memo``, ``check``, ``status``, ``config``,
+One module per command (``ask``, ``chat``, ``ingest``, ``memo``, ``check``, ``status``, ``config``,
 ``eval``, ``log``, ``ui``, ``intake``) and one helper module (``common``: the error edge, the
 settings, dates, JSON). Nothing heavy is imported at module level, so ``--help`` answers at once.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from .ask import ask
+from .chat import chat
 from .check import check_command
 from .common import GuidanceGroup
 from .config import config_group
@@ -33,7 +34,7 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = None
 
 
-for command in (ingest, ask, status, memo, check_command, config_group, eval_group, ui_command, log_group, intake_command):
+for command in (ingest, ask, chat, status, memo, check_command, config_group, eval_group, ui_command, log_group, intake_command):
     cli.add_command(command)
 
 

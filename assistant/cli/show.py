@@ -26,7 +26,7 @@ def searched_for(answer: Answer) -> str | None:
 def explain_lines(u: Understood) -> list[str]:
     """The question frame, one fact per line (``--explain``)."""
     ask = u.ask + (f" ({u.fact.replace('_', ' ')})" if u.fact else "")
-    lines = [f"Understood as: {ask}"]
+    lines = [f"Frame: {ask}"]
     if u.topic:
         lines.append(f"  topic words: {', '.join(u.topic)}")
     if u.focus:
@@ -52,6 +52,8 @@ def explain_lines(u: Understood) -> list[str]:
 def answer_lines(answer: Answer, explain: bool = False, streamed: bool = False) -> list[str]:
     """The answer as printed: corrections, the answer (unless already streamed), related quotes, sources, status."""
     out = []
+    if answer.resolved_question and answer.resolved_question != answer.question:  # a follow-up, read in its conversation
+        out.append(f"Understood as: {answer.resolved_question}")
     note = searched_for(answer)
     if note and not streamed:
         out.append(note)
