@@ -391,3 +391,24 @@ def test_a_case_typed_into_the_chat_points_to_the_case_memo_page(app_env):
     assert MEMO_HINT in texts(at.info)
     links = at.get("page_link")
     assert any("memo" in str(link.proto.page) for link in links), [link.proto for link in links]
+
+
+def test_a_follow_up_is_understood_in_context_and_the_chat_survives_a_reload(app_env):
+    at = ask(new_app(), "What are the enforcement priorities?")
+    ask(at, "Say more about the second one.")
+    follow_up = at.session_state["ask_history"][1]["answer"]
+    assert follow_up.context_turn == 1 and "priority.public_safety" in {c.anchor for c in follow_up.citations}
+    assert any(c.startswith("Understood as: Say more about the threat to public safety priority") for c in texts(at.caption))
+    chat_id = at.query_params["chat"]
+    chat_id = chat_id[0] if isinstance(chat_id, list) else chat_id
+
+    reloaded = AppTest.from_file(str(APP), default_timeout=TIMEOUT)  # a reload: a new session, the same address
+    reloaded.query_params["chat"] = chat_id
+    reloaded.run()
+    assert not reloaded.exception, [e.value for e in reloaded.exception]
+    restored = reloaded.session_state["ask_history"]
+    assert [t["answer"].question for t in restored] == ["What are the enforcement priorities?", "Say more about the second one."]
+    assert any(c.startswith("Understood as:") for c in texts(reloaded.caption))
+
+    stranger = new_app()  # another session, without the address, sees none of it
+    assert stranger.session_state["ask_history"] == []

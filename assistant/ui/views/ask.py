@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import streamlit as st
 
@@ -18,6 +19,7 @@ from assistant.types import Answer
 from assistant.ui import render, resources
 
 HISTORY = "ask_history"
+CONVERSATION = "ask_conversation"  # this session's conversation: follow-ups are read against its turns
 PENDING = "ask_pending"
 AS_OF = "ask_as_of_kept"  # the picked date, kept while another page is shown
 EXAMPLES = (
@@ -28,6 +30,16 @@ EXAMPLES = (
 )
 
 settings = resources.settings()
+assistant = resources.assistant(settings)  # starts loading the model in the background
+if CONVERSATION not in st.session_state:  # a new session, or a reload: the chat named in the address comes back
+    restored = None
+    chat_id = st.query_params.get("chat")
+    with resources.shown_errors():
+        restored = assistant.conversation(chat_id if chat_id and re.fullmatch(r"[0-9a-f]{32}", chat_id) else None)
+    st.session_state[CONVERSATION] = restored or assistant.conversation()
+    st.session_state[HISTORY] = [{"answer": a, "feedback": None} for a in st.session_state[CONVERSATION].turns]
+conversation = st.session_state[CONVERSATION]
+st.query_params["chat"] = conversation.id
 history: list[dict] = st.session_state.setdefault(HISTORY, [])
 
 # --- sidebar: the date the status is given for, and a fresh start -----------------------------------
@@ -42,10 +54,11 @@ with st.sidebar:
     st.session_state[AS_OF] = as_of
     if st.button("Clear the conversation", icon=":material/delete_sweep:", disabled=not history):
         history.clear()
+        conversation.clear()
+        st.query_params["chat"] = conversation.id
         st.rerun()
 
 st.title("Ask the 2021 guidelines")
-assistant = resources.assistant(settings)  # starts loading the model in the background
 with resources.shown_errors():
     render.status_banner(assistant.framework_status(as_of))
 st.caption(
@@ -87,6 +100,8 @@ def _on_feedback(idx: int) -> None:
 def _show_answer(idx: int, turn: dict) -> None:
     answer: Answer = turn["answer"]
     source = resources.passages(settings)
+    if answer.resolved_question and answer.resolved_question != answer.question:  # a follow-up, read in context
+        st.caption(f"Understood as: {render.md_escape(answer.resolved_question)}")
     if answer.refused:
         st.warning("**Not addressed by the guidelines.** The assistant found no passage that answers this question.",
                    icon=":material/block:")
@@ -155,7 +170,7 @@ if question:
             draft = st.empty()  # the verified lines as they come; replaced by the whole answer at the end
             lines: list[str] = []
             with st.spinner(waiting):
-                for event in assistant.stream(question, as_of=as_of):
+                for event in assistant.stream(question, as_of=as_of, conversation=conversation):
                     if event.kind == "line":
                         lines.append(event.text)
                         draft.markdown("\n\n".join(render.answer_markdown_lines("\n".join(lines))))
