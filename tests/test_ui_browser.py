@@ -106,6 +106,23 @@ def test_ask_cite_fill_the_memo_form_and_download_the_word_memo(app_url, tmp_pat
             page.wait_for_timeout(400)  # let the expander finish opening
             page.screenshot(path=str(ARTIFACTS / "ask.png"))
 
+            # A follow-up is read against the earlier list answer, and says how it was understood.
+            for question in ("What are the enforcement priorities?", "Say more about the second one."):
+                before = page.get_by_test_id("stFeedback").count()
+                chat.fill(question)
+                chat.press("Enter")
+                sync_api.expect(page.get_by_test_id("stFeedback")).to_have_count(before + 1)
+            last = page.get_by_test_id("stChatMessage").last
+            sync_api.expect(last).to_contain_text("Understood as: Say more about the threat to public safety priority.")
+            sync_api.expect(last.get_by_test_id("stExpander").filter(
+                has_text="[1] Guidelines 2021, II.B, priority: threat to public safety")).to_be_visible()
+            # A reload keeps the chat (its id is in the address; the turns come back from the audit log).
+            assert "chat=" in page.url
+            page.reload()
+            page.get_by_test_id("stChatInputTextArea").wait_for()
+            sync_api.expect(page.get_by_test_id("stChatMessage")).to_have_count(6)
+            sync_api.expect(page.get_by_test_id("stChatMessage").last).to_contain_text("Understood as:")
+
             # A second person (another browser context) does not see the first one's chat.
             other = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
             other.goto(app_url)
