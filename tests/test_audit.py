@@ -293,7 +293,7 @@ def test_an_evaluation_record_holds_the_set_metrics_and_failures(data, tmp_path)
             expect: {mitigating: [mit.age]}
         """), encoding="utf-8")
     result = evaluate.run_set(qs, data, tmp_path / "run", progress=False)
-    asks = audit.list_records(data, kinds=["ask"])
+    asks = audit.list_records(data, kinds=["evaluation_item"])
     assert asks and asks[0].subject == "Does the person's age matter?"  # the set's questions went through the log
     by_run_set = audit.list_records(data, kinds=["evaluation"])
     audit.record_evaluation(data, result, qs)

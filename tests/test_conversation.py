@@ -160,3 +160,23 @@ def test_dialog_items_are_answered_in_one_conversation_by_the_runner(corpus_sett
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["metrics"]["dialog_accuracy"] == 1.0
+
+
+def test_an_evaluation_run_logs_its_items_apart_from_peoples_questions(tmp_path, corpus_index, monkeypatch):
+    from assistant.audit import list_records
+    from assistant.cli import cli
+
+    from .conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(settings.paths.data_dir))
+    sets = tmp_path / "two.yaml"
+    sets.write_text("name: two\nitems:\n  - id: q-1\n    question: Does the person's age matter?\n"
+                    "    expect: {anchors_any: [mit.age]}\n  - id: q-2\n    question: How do I renew a passport?\n"
+                    "    kind: out_of_scope\n    expect: {refused: true}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "run", str(sets), "--out", str(tmp_path / "run")], prog_name="guidance")
+    assert result.exit_code == 0, result.output
+    assert list_records(settings, kinds=["ask"]) == []
+    items = list_records(settings, kinds=["evaluation_item"])
+    assert sorted(r.subject for r in items) == ["Does the person's age matter?", "How do I renew a passport?"]
+    assert [r.kind for r in list_records(settings, kinds=["evaluation"])] == ["evaluation"]

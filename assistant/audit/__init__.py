@@ -151,16 +151,19 @@ def record(
         return None
 
 
-def record_answer(settings: Settings, answer: Answer, build_id: str | None, conversation_id: str | None = None) -> int | None:
+def record_answer(
+    settings: Settings, answer: Answer, build_id: str | None, conversation_id: str | None = None, kind: str = "ask",
+) -> int | None:
     """Record an ask: the question, the resolved question, the ranked passages, the answer and its check report.
 
-    ``conversation_id`` ties the record to its conversation, so that a chat can be restored from the log.
+    ``conversation_id`` ties the record to its conversation, so that a chat can be restored from the log;
+    ``kind`` is ``evaluation_item`` for the items of an evaluation run (they are not questions someone asked).
     """
     data = answer.model_dump(mode="json")
     if conversation_id is not None:
         data["conversation_id"] = conversation_id
     passages = [r.passage_id or f"{r.doc_id}#{r.anchor or r.section}" for r in answer.retrieved]
-    return record(settings, "ask", answer.question, data, passed=answer.check.passed, build_id=build_id,
+    return record(settings, kind, answer.question, data, passed=answer.check.passed, build_id=build_id,
                   passages=passages, check=data["check"])
 
 

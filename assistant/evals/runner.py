@@ -100,7 +100,7 @@ def _assistant_answerer(index: Index, settings: Settings) -> Answerer:
             for turn in item.turns:
                 ask(index, settings, turn, as_of=item.as_of, k=item.k, conversation=conversation)
         result = ask(index, settings, item.question, as_of=item.as_of, k=item.k, conversation=conversation)
-        audit.record_answer(settings, result, index.info.build_id)
+        audit.record_answer(settings, result, index.info.build_id, kind="evaluation_item")  # not a person's question
         return Observed.of(result)
 
     return answer
