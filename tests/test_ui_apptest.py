@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -345,6 +346,32 @@ def test_evaluations_run_sets_filter_failures_and_compare_runs(monkeypatch, corp
     assert "item_pass_rate" in set(deltas["Metric"])
     assert any("the sets differ" in c for c in texts(at.caption))
     assert any(w.startswith("B is worse on item_pass_rate 100.0% -> 50.0%") for w in texts(at.warning))
+
+
+@pytest.mark.slow
+def test_runs_are_named_by_set_and_time_compared_like_for_like_and_held_to_their_targets(monkeypatch, corpus_settings, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(corpus_settings.paths.data_dir, data)
+    monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(data))
+    at = new_app("views/evaluations.py")
+    shipped = at.selectbox(key="eval_set")
+    labels = list(shipped.options)  # what the person reads in the list
+    assert any(label.startswith("blind3-questions: Blind set written before") for label in labels)
+    assert all(": " in label and label.split(": ", 1)[1] != label.split(": ", 1)[0] for label in labels)  # a description each
+
+    at.radio(key="eval_mode").set_value("Upload a set").run()
+    at.file_uploader(key="eval_upload").upload("ui-small.yaml", SMALL_SET, "application/yaml").run()
+    for _ in range(2):  # the same set twice: what a person compares after a change
+        at.button(key="eval_run").click().run()
+        assert not at.exception and not at.error, texts(at.error)
+    shown = at.selectbox(key="eval_run_shown")
+    assert re.fullmatch(r"ui-small, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", shown.options[shown.index])
+    a, b = at.selectbox(key="eval_compare_a"), at.selectbox(key="eval_compare_b")
+    assert a.value != b.value and a.options[a.index].startswith("ui-small, ") and b.options[b.index].startswith("ui-small, ")
+    assert not any("the sets differ" in c for c in texts(at.caption))
+    cards = {m.label: m for m in at.metric}
+    assert cards["Out-of-scope refused"].delta == "meets the target at least 90.0%"
+    assert str(cards["Valid citations"].delta).startswith(("meets the target", "below the target"))
 
 
 # --- presentation helpers -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.errors import GuidanceError
-from assistant.evals import data_dir
+from assistant.evals import catalog, data_dir
 from assistant.ui import resources
 
 SETS_DIR = data_dir("sets")
@@ -21,6 +21,7 @@ SET_SUFFIXES = (".yaml", ".yml", ".jsonl", ".json")
 CARDS = (
     ("item_pass_rate", "Items passed"), ("recall@5", "Recall@5"), ("mrr", "MRR"), ("accurate_rate", "Accurate answers"),
     ("hallucination_rate", "Hallucination rate"), ("refusal_accuracy", "Refusal accuracy"),
+    ("oos_refusal_accuracy", "Out-of-scope refused"),
     ("citation_validity", "Valid citations"), ("case_finding_accuracy", "Case findings right"),
     ("factor_precision", "Factor precision"), ("factor_recall", "Factor recall"), ("status_accuracy", "Status right"),
     ("latency_p50_ms", "Latency p50"),
@@ -51,7 +52,7 @@ set_path: Path | None = None
 if mode == "A shipped set":
     sets = sorted(p for p in SETS_DIR.glob("*") if p.suffix.lower() in SET_SUFFIXES) if SETS_DIR.is_dir() else []
     if sets:
-        set_path = st.selectbox("Set", sets, format_func=lambda p: p.name, key="eval_set")
+        set_path = st.selectbox("Set", sets, format_func=lambda p: f"{p.stem}: {catalog.set_description(p)}", key="eval_set")
     else:
         st.info(f"No set in {SETS_DIR}.")
 else:
@@ -95,7 +96,7 @@ names = [str(p) for p in runs]
 chosen = st.session_state.get(SELECTED)
 if st.session_state.get("eval_run_shown") not in names:
     st.session_state["eval_run_shown"] = chosen if chosen in names else names[0]
-run = Path(st.selectbox("Run", names, key="eval_run_shown", format_func=lambda p: Path(p).name))
+run = Path(st.selectbox("Run", names, key="eval_run_shown", format_func=lambda p: catalog.run_label(Path(p))))
 try:
     results = read_results(run)
 except GuidanceError as exc:
@@ -110,7 +111,12 @@ metrics = results.metrics
 shown = [(name, label) for name, label in CARDS if metrics.get(name) is not None]
 for row in range(0, len(shown), 4):
     for col, (name, label) in zip(st.columns(4), shown[row : row + 4]):
-        col.metric(label, _value(name, metrics[name]), help=f"{name}: {results.definitions.get(name, '')}")
+        met = catalog.meets(name, metrics[name])
+        target = f"target at least {_value(name, catalog.TARGETS[name])}" if name in catalog.TARGETS else None
+        col.metric(label, _value(name, metrics[name]),
+                   delta=None if met is None else f"{'meets' if met else 'below'} the {target}",
+                   delta_color="normal" if met else "inverse", delta_arrow="off",
+                   help=f"{name}: {results.definitions.get(name, '')}")
 
 import pandas as pd  # noqa: E402
 
@@ -118,13 +124,14 @@ by_kind = ours.by_kind
 if by_kind:
     st.subheader("Answers by kind of question")
     labels = ("accurate", "incomplete", "incorrect", "misgrounded")
-    st.bar_chart(pd.DataFrame({k: {label: getattr(v, label) for label in labels} for k, v in by_kind.items()}).T,
+    st.bar_chart(pd.DataFrame({k: {catalog.label(name): getattr(v, name) for name in labels} for k, v in by_kind.items()}).T,
                  color=["#3b8f4a", "#c9a227", "#b3362f", "#e07a5f"], stack=True)
 systems = results.systems
 if len(systems) > 1:
     st.subheader("The assistant and the baselines")
     compared = ["recall@5", "mrr", "accurate_rate", "refusal_accuracy", "citation_validity"]
-    st.bar_chart(pd.DataFrame({s: {m: v.metrics.get(m) for m in compared} for s, v in systems.items()}), stack=False)
+    st.bar_chart(pd.DataFrame({s: {catalog.label(m): v.metrics.get(m) for m in compared} for s, v in systems.items()}),
+                 stack=False)
 by_anchor = ours.by_anchor
 if by_anchor:
     with st.expander("Retrieval by anchor (recall@5)"):
@@ -157,9 +164,13 @@ st.header("Compare two runs")
 if len(runs) < 2:
     st.info("Run a second set (or the same set after a change) to compare two runs.")
     st.stop()
+pair = catalog.comparison_pair(runs)  # by default the newest run and the one before it of the same set
+assert pair is not None
 c1, c2 = st.columns(2)
-run_a = c1.selectbox("Run A (before)", names, index=1, key="eval_compare_a", format_func=lambda p: Path(p).name)
-run_b = c2.selectbox("Run B (after)", names, index=0, key="eval_compare_b", format_func=lambda p: Path(p).name)
+run_a = c1.selectbox("Run A (before)", names, index=names.index(str(pair[0])), key="eval_compare_a",
+                     format_func=lambda p: catalog.run_label(Path(p)))
+run_b = c2.selectbox("Run B (after)", names, index=names.index(str(pair[1])), key="eval_compare_b",
+                     format_func=lambda p: catalog.run_label(Path(p)))
 with resources.shown_errors():
     comparison = assistant.compare(run_a, run_b)
     notes = [text for same, text in ((comparison.same_set, "the sets differ"), (comparison.same_corpus, "the corpora differ"),
