@@ -439,3 +439,26 @@ def test_a_follow_up_is_understood_in_context_and_the_chat_survives_a_reload(app
 
     stranger = new_app()  # another session, without the address, sees none of it
     assert stranger.session_state["ask_history"] == []
+
+
+def test_the_whole_conversation_exports_as_markdown_with_citations_and_status(app_env, media):
+    at = ask(new_app(), "What are the enforcement priorities?")
+    ask(at, "Say more about the second one.")
+    exported = media(at.download_button(key="ask_export")).decode("utf-8")
+    assert "## 1. What are the enforcement priorities?" in exported and "## 2. Say more about the second one." in exported
+    assert "*Understood as:* Say more about the threat to public safety priority." in exported
+    assert "Guidelines 2021, II.B, priority: threat to public safety (dhs-2021-guidelines," in exported
+    assert exported.count("Status of the 2021 guidelines on") == 2
+    copied = [c.value for c in at.code]
+    assert any("## 2. Say more about the second one." in c for c in copied)  # the same text, one click to copy
+
+
+def test_clear_the_conversation_works_right_after_the_first_answer(app_env):
+    at = ask(new_app(), "Does the person's age matter?")
+    clear = at.button(key="ask_clear")
+    assert not clear.disabled  # enabled in the very run that drew the first answer
+    first_id = at.query_params["chat"]
+    clear.click().run()
+    assert at.session_state["ask_history"] == [] and at.button(key="ask_clear").disabled
+    assert at.query_params["chat"] != first_id  # a new conversation
+    assert not [m for m in at.chat_message]

@@ -12,6 +12,7 @@ import re
 
 import streamlit as st
 
+from assistant.answer.conversation import transcript_markdown
 from assistant.audit.feedback import record_feedback
 from assistant.check.rules import MEMO_HINT, PREMISE
 from assistant.errors import GuidanceError
@@ -52,11 +53,7 @@ with st.sidebar:
         help="Every answer states whether the 2021 guidelines governed on this date.",
     ) or render.today()
     st.session_state[AS_OF] = as_of
-    if st.button("Clear the conversation", icon=":material/delete_sweep:", disabled=not history):
-        history.clear()
-        conversation.clear()
-        st.query_params["chat"] = conversation.id
-        st.rerun()
+    export_area = st.container()  # filled at the end of the page, once this run's answer is in the history
 
 st.title("Ask the 2021 guidelines")
 with resources.shown_errors():
@@ -65,6 +62,13 @@ st.caption(
     "Every sentence of an answer is an exact quote with a numbered citation; open a citation to see the quoted "
     "words in their passage. When the guidelines do not address a question, the assistant says so."
 )
+
+
+def _clear() -> None:
+    """Start a new conversation (a new id in the address; the old one stays in the audit log)."""
+    st.session_state[HISTORY].clear()
+    st.session_state[CONVERSATION].clear()
+    st.query_params["chat"] = st.session_state[CONVERSATION].id
 
 
 def _plain_text(answer: Answer) -> str:
@@ -184,3 +188,12 @@ if question:
             history.append(turn)
             with draft.container():
                 _show_answer(len(history) - 1, turn)
+
+with export_area:  # the whole conversation, this run's answer included: one click to download, one to copy
+    transcript = transcript_markdown([t["answer"] for t in history]) if history else ""
+    st.download_button("Export the conversation", data=transcript.encode("utf-8"), file_name="conversation.md",
+                       mime="text/markdown", key="ask_export", on_click="ignore", icon=":material/download:",
+                       disabled=not history, help="Every question and answer, with its citations and status, as Markdown.")
+    with st.popover("Copy the conversation", icon=":material/content_copy:", disabled=not history):
+        st.code(transcript, language="markdown", wrap_lines=True)
+    st.button("Clear the conversation", icon=":material/delete_sweep:", disabled=not history, key="ask_clear", on_click=_clear)
