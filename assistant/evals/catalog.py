@@ -38,7 +38,7 @@ LABELS: dict[str, str] = {
 }
 """Metric -> the name a person reads (charts and cards); the metric's key stays in the help text."""
 
-_RUN = re.compile(r"^(?P<stamp>\d{8}-\d{6})-(?P<set>.+)$")
+_RUN = re.compile(r"^(?P<stamp>\d{8}-\d{6})-(?P<set>.+?)(?:~\d+)?$")  # "~2": a second run in the same second
 
 
 def label(metric: str) -> str:
