@@ -124,9 +124,11 @@ def ingest(
     docs = bundled_documents(settings.paths.corpus_dir)
     bundled_ids = {d.doc_id for d, _ in docs}
     new_user = _read_user_documents(paths or [], bundled_ids)
-    embedder = embedder or load_embedder(settings.embedding)
 
+    # The lock before the model: a second ingest is told at once, not after seconds of loading.
     with store.ingest_lock(root):
+        embedder = embedder or load_embedder(settings.embedding)
+        store.remove_unfinished(settings, root)  # what an interrupted ingest left; we hold the lock, none is running
         previous_dir, previous = _previous_build(settings, root, embedder.model_id, CHUNKER_VERSION, rebuild)
         known: dict[str, list[float]] = {}
         replaced_sources = {m.path for _, m in new_user}

@@ -231,6 +231,21 @@ def prune(settings: Settings, root: Path, keep: set[str]) -> None:
         shutil.rmtree(build, ignore_errors=True)
 
 
+def remove_unfinished(settings: Settings, root: Path) -> list[str]:
+    """Delete builds an interrupted ingest left half-made (no ``build.json``); called under the lock. Returns their ids."""
+    builds = root / BUILDS
+    if not builds.is_dir():
+        return []
+    # The build in use always has its build.json (current_build_id refuses a pointer to one without).
+    unfinished = [b for b in builds.iterdir() if b.is_dir() and not (b / "build.json").is_file()]
+    for build in unfinished:
+        if settings.store.chroma_host:
+            with contextlib.suppress(*chroma_errors(), IndexCorruptError):  # it may never have been made
+                chroma_client(settings, build).delete_collection(collection_name(settings, build.name))
+        shutil.rmtree(build, ignore_errors=True)
+    return sorted(b.name for b in unfinished)
+
+
 class Phrases(BaseModel):
     """Short phrases embedded with a build: passage aliases (owner = passage id) or out-of-scope topics."""
 
