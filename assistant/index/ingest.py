@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from assistant.corpus.passages import bundled_documents, decoy_topics, prepare_passages
-from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
 from . import store
@@ -179,11 +179,12 @@ def ingest(
         vs = store.vectorstore(settings, build_dir, name, reuse, create=True)
         for lo in range(0, len(passages), ADD_BATCH):
             batch = passages[lo : lo + ADD_BATCH]
-            vs.add_texts(
-                texts=texts[lo : lo + ADD_BATCH],
-                metadatas=[_metadata(p) for p in batch],
-                ids=[p.id for p in batch],
-            )
+            with store.chroma_guard(settings, build_dir / "chroma"):
+                vs.add_texts(
+                    texts=texts[lo : lo + ADD_BATCH],
+                    metadatas=[_metadata(p) for p in batch],
+                    ids=[p.id for p in batch],
+                )
             if on_progress is not None:
                 on_progress("storing", lo + len(batch), len(passages))
         info = store.BuildInfo(
@@ -255,7 +256,7 @@ def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo
     try:
         client = store.chroma_client(settings, build_dir, info.store)  # where that build's vectors are
         got = client.get_collection(info.collection).get(include=["embeddings", "metadatas"])
-    except (*store.chroma_errors(), IndexCorruptError) as exc:  # a broken previous build only costs re-embedding
+    except (*store.chroma_errors(), IndexCorruptError, StoreUnavailableError) as exc:  # a broken previous build only costs re-embedding
         print(f"note: vectors of the previous build could not be reused ({exc}); embedding all passages", file=sys.stderr)
         return {}
     from .embed import text_hash
