@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from assistant import datafolder
 from assistant.corpus.passages import bundled_documents, decoy_topics, prepare_passages
 from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
@@ -147,6 +148,7 @@ def ingest(
             same_store = previous.store == store.store_kind(settings)
             same_meta = [(e.doc_id, e.meta) for e in previous.documents] == [(d.doc_id, m) for d, m, _ in per_doc]
             if old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store and same_meta:
+                datafolder.seal(settings.paths.data_dir)  # uploads, and files of older versions
                 return IngestReport(
                     index_dir=str(root), build_id=previous.build_id, changed=False,
                     documents=[d.doc_id for d, _, _ in per_doc], passages=len(passages), embedded=0,
@@ -208,6 +210,7 @@ def ingest(
         store.write_json_atomic(build_dir / "build.json", info.model_dump(mode="json"))
         store.publish(root, build_id)
         store.prune(settings, root, keep={build_id} | ({previous.build_id} if previous else set()))
+        datafolder.seal(settings.paths.data_dir)  # what Chroma, SQLite and an upload wrote with the umask's modes
     return IngestReport(
         index_dir=str(root), build_id=build_id, changed=True, documents=[d.doc_id for d, _, _ in per_doc],
         passages=len(passages), embedded=embedded, reused=len(passages) - embedded,

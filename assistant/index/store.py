@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
+from assistant import datafolder
 from assistant.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
@@ -77,7 +78,8 @@ def index_dir(settings: Settings) -> Path:
 @contextlib.contextmanager
 def ingest_lock(root: Path) -> Iterator[None]:
     """Hold the index's ingest lock, or fail at once with a clear message."""
-    root.mkdir(parents=True, exist_ok=True)
+    datafolder.private_dir(root.parent)  # the data folder first: private before anything is written in it
+    datafolder.private_dir(root)
     path = root / LOCK
     with open(path, "a+", encoding="utf-8") as handle:
         try:
