@@ -6,11 +6,13 @@ A real ``chroma run`` server on a free loopback port, killed with SIGKILL betwee
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -102,3 +104,58 @@ def test_a_server_killed_mid_session_is_the_store_error_and_a_restart_recovers(s
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: the Chroma server at 127.0.0.1:"), result.stderr
     assert not (settings.paths.data_dir / "crash.log").exists()
+
+
+class DroppingProxy:
+    """A loopback TCP proxy to the server that can drop connections: a network blip, on the real wire protocol."""
+
+    def __init__(self, port: int):
+        self.target, self.drop, self.live = port, 0, []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def blip(self, drops: int) -> None:
+        """Cut every open connection, and close the next ``drops`` new ones before they are answered."""
+        self.drop = drops
+        for sock in self.live:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.live.clear()
+
+    def _accept(self) -> None:
+        while True:
+            client, _ = self.listener.accept()
+            if self.drop > 0:
+                self.drop -= 1
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            self.live += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+
+def test_one_dropped_connection_is_retried_and_two_are_the_store_error(server, embedder, tmp_path):
+    proxy = DroppingProxy(server.port)
+    settings = make_settings(tmp_path / "data", store__chroma_host="127.0.0.1", store__chroma_port=proxy.port)
+    ingest(settings, embedder=embedder)
+    index = load_index(settings, embedder=embedder)
+    question = "Does the person's age matter?"
+    assert "mit.age" in {c.anchor for c in ask(index, settings, question).citations}
+
+    proxy.blip(drops=1)  # the first try fails, the retry gets through
+    assert "mit.age" in {c.anchor for c in ask(index, settings, question).citations}
+
+    proxy.blip(drops=2)  # the retry fails too: the store's error, not the HTTP library's
+    with pytest.raises(GuidanceError, match=r"the Chroma server at 127\.0\.0\.1:\d+ failed"):
+        ask(index, settings, question)
+    assert "mit.age" in {c.anchor for c in ask(index, settings, question).citations}  # and the next one works
