@@ -59,7 +59,10 @@ SSN = re.compile(
     r"|(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"  # 123-45-6789 alone: the SSA's rules
 )
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
-PHONE_LABELS = (r"phone", r"tel(?:ephone)?\.?", r"cell(?:phone)?", r"mobile", r"fax", r"whatsapp", r"call(?:ed)?(?:\s+(?:me|us|him|her))?(?:\s+at)?")
+PHONE_LABELS = (
+    r"phone", r"tel(?:ephone)?\.?", r"cell(?:phone)?", r"mobile", r"fax", r"whatsapp",
+    r"call(?:ed)?(?:\s+(?:me|us|him|her))?(?:\s+at)?",
+)
 PHONE_LABELLED = re.compile(rf"(?i:\b(?:{'|'.join(PHONE_LABELS)})\b\s*(?:no\.?|number|#)?\s*[:#]?\s*)\+?\d[\d\s().-]{{5,18}}\d")
 PHONE_REGION = "US"  # numbers without a country code are read as US numbers
 

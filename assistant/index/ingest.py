@@ -259,7 +259,7 @@ def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo
     try:
         client = store.chroma_client(settings, build_dir, info.store)  # where that build's vectors are
         got = client.get_collection(info.collection).get(include=["embeddings", "metadatas"])
-    except (*store.chroma_errors(), IndexCorruptError, StoreUnavailableError) as exc:  # a broken previous build only costs re-embedding
+    except (*store.chroma_errors(), IndexCorruptError, StoreUnavailableError) as exc:  # costs only re-embedding
         print(f"note: vectors of the previous build could not be reused ({exc}); embedding all passages", file=sys.stderr)
         return {}
     from .embed import text_hash
