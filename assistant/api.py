@@ -242,8 +242,14 @@ class Assistant:
             while out.exists():  # two runs of one set within a second
                 n += 1
                 out = out.with_name(f"{out.name.split('~')[0]}~{n}")
-        return run_set(set_path, self.settings, out, baselines=baselines, progress=progress, on_progress=on_progress,
-                       index=self.index)
+        result = run_set(set_path, self.settings, out, baselines=baselines, progress=progress, on_progress=on_progress,
+                         index=self.index)
+        data_dir = Path(self.settings.paths.data_dir).resolve()
+        if Path(out).resolve().is_relative_to(data_dir):  # results, and a set the app saved there, are private too
+            from assistant import datafolder
+
+            datafolder.seal(data_dir)
+        return result
 
     def runs(self) -> list[Path]:
         """The run folders in ``runs_dir``, newest first."""

@@ -229,11 +229,25 @@ class AuditSettings(BaseModel):
 
     redact_personal: bool = Field(
         True,
-        description="Redact personal details before they reach the log: person.name, person.a_number and "
-        "person.birth_date of a case, and A-number-like patterns anywhere in free text (questions, notes).",
+        description="Redact personal details before they reach the log: a case's person.name (its written forms), "
+        "person.a_number and person.birth_date wherever they occur, and in any free text (questions, notes) A-numbers, "
+        "dates of birth, Social Security numbers, e-mail addresses, phone numbers and names after a cue "
+        "('my client ...', 'Mr. ...'). docs/AUDIT.md says what is not caught.",
+    )
+    store_text: bool = Field(
+        True,
+        description="Store free text in the log: questions, answers, case ids, facts, notes and messages. Off: every "
+        "text is replaced by a marker before writing; kinds, times, users, sessions, passage ids, settings hash, build, "
+        "pass/fail and the codes of check findings are kept.",
     )
     retention_days: int = Field(
         365, ge=0, description="Records older than this many days are deleted (on write, or by `guidance log prune`); 0 keeps them forever."
+    )
+    max_size_mb: float = Field(
+        500, ge=0,
+        description="Most megabytes of records the log keeps: past it, the oldest records are deleted as new ones are "
+        "written (down to 90% of it), whatever their age; 0: no size limit. The file itself stays near this size "
+        "(SQLite reuses the freed pages).",
     )
     user: str = Field(
         default_factory=os_user, description="Who is recorded as asking; default: the operating-system user name."

@@ -34,6 +34,10 @@ class IndexCorruptError(GuidanceError):
     """The index folder exists but cannot be opened as ours."""
 
 
+class StoreUnavailableError(GuidanceError):
+    """The Chroma server holding the vectors cannot be reached, or failed mid-request (even when asked twice)."""
+
+
 class IndexBusyError(GuidanceError):
     """Another ingest holds the index lock."""
 

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sqlite3
 import subprocess
 import sys
@@ -384,3 +385,138 @@ def test_every_kind_the_code_writes_can_be_listed(tmp_path):
         assert [r["subject"] for r in json.loads(listed.output)] == [f"a {kind} record"]
     with pytest.raises(ValueError, match="unknown kind"):
         audit.record(settings, "not_a_kind", "x", {})
+
+
+# --- what redaction catches (issue 16, item 5) ----------------------------------------------------
+
+# (text, what must be gone, the marker that replaced it); the case is PERSON above (María López-García below).
+CAUGHT = [
+    ("My client's SSN is 123-45-6789.", "123-45-6789", "[SSN redacted]"),
+    ("social security number 078 05 1120", "078 05 1120", "[SSN redacted]"),
+    ("SSN: 219099999", "219099999", "[SSN redacted]"),
+    ("Reach her at maria.lopez+case@example.org today", "maria.lopez+case@example.org", "[e-mail redacted]"),
+    ("Call me at (212) 555-0199 after five", "555-0199", "[phone redacted]"),
+    ("cell: 555-123-4567", "555-123-4567", "[phone redacted]"),
+    ("his number is +1 212 555 0199", "212 555 0199", "[phone redacted]"),
+    ("phone 2125550199", "2125550199", "[phone redacted]"),
+    ("Is my client Jose Ramirez a priority?", "Ramirez", "[name redacted]"),
+    ("The respondent, Ana Pérez, was arrested at the border", "Pérez", "[name redacted]"),
+    ("Her son Pedro is a U.S. citizen", "Pedro", "[name redacted]"),
+    ("Mr. Okafor has lived here for 30 years", "Okafor", "[name redacted]"),
+    ("Does Ms. Nguyen's age matter?", "Nguyen", "[name redacted]"),
+    ("DOB 1961/07/04, entered in 1990", "1961/07/04", "[birth date redacted]"),
+    ("D.O.B. 7-4-1961", "7-4-1961", "[birth date redacted]"),
+    ("born July 4th, 1961 in Oaxaca", "1961", "[birth date redacted]"),
+    ("date of birth: 04.07.1961", "04.07.1961", "[birth date redacted]"),
+    ("Alien #: 123-456-789", "123-456-789", "[A-number redacted]"),
+    ("A-file 123456789 was requested", "123456789", "[A-number redacted]"),
+    ("A-File # 12 345 678", "12 345 678", "[A-number redacted]"),
+    ("his number a123456789 is on file", "123456789", "[A-number redacted]"),
+]
+CASE_FORMS = [
+    "LOPEZ", "lopez garcia", "López", "LÓPEZ-GARCÍA", "Lopez Garcia", "María", "maria lopez-garcia", "Lopez's",
+    "Mr. Lopez", "Lo\u0301pez", "Garcia-Lopez", "María López", "DOB 1950/03/15", "D.O.B. 3-15-1950", "03-15-1950",
+    "March 15, 1950", "Mar. 15, 1950", "15.03.1950", "19500315", "Alien #: 012-345-678", "a012345678", "A-file 012 345 678",
+]
+UNTOUCHED = [
+    "Does the person's age matter?",
+    "She entered on 1992-05-01 and has lived here for 30 years; sentence of 24 months.",
+    "cited dhs-2021-guidelines:10234-10567 and guidelines-status-history:12-345",
+    "The guidelines of September 30, 2021 took effect on November 29, 2021.",
+    "Is a rose garden a young person's hobby? The client I represent asks.",
+    "Section II.B lists 12 factors; 2,500 people in zone 7.",
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "marker"), CAUGHT, ids=[c[0][:30] for c in CAUGHT])
+def test_free_text_loses_ssns_phones_emails_cued_names_and_any_form_of_dob_and_a_number(text, secret, marker):
+    out = audit.redact_text(text)
+    assert secret not in out and marker in out, out
+
+
+@pytest.mark.parametrize("form", CASE_FORMS)
+def test_every_written_form_of_the_cases_own_details_is_redacted(form):
+    from types import SimpleNamespace
+
+    person = SimpleNamespace(name="María López-García", a_number="A012-345-678", birth_date=dt.date(1950, 3, 15))
+    out = audit.redact_text(f"Notes: {form} said so.", audit.personal_patterns(SimpleNamespace(person=person)))
+    assert "redacted]" in out and out.startswith("Notes: ") and out.endswith(" said so."), out
+    assert not re.search(r"(?i)l[oó]\u0301?pez|garc|mar[ií]a|1950|15\.03|345", out), out
+
+
+@pytest.mark.parametrize("text", UNTOUCHED)
+def test_text_without_personal_details_is_left_as_it_is(text):
+    assert audit.redact_text(text) == text
+
+
+# --- no free text at all, a size cap, private files ------------------------------------------------
+
+
+def test_with_store_text_off_no_free_text_is_written(data, case_file):
+    data.audit.store_text = False
+    assistant = api.Assistant(data)
+    answer = assistant.ask("Does my client's age matter? She is elderly.")
+    api.analyze_case_file(data, case_file)
+    audit.record(data, "feedback", "a question", {"question": "a question", "comment": "the answer was fine", "cited": ["dhs:1-2"]})
+    text = _raw_log(data)
+    for written in ("age matter", "elderly", "HX-AUDIT", "advanced or tender age", "fine", answer.answer[:40]):
+        assert written not in text, written
+    ask, memo = audit.list_records(data, kinds=["ask"])[0], audit.list_records(data, kinds=["memo"])[0]
+    assert ask.subject == memo.subject == audit.NO_TEXT
+    assert ask.passages == [r.passage_id for r in answer.retrieved]  # what it rests on is kept
+    assert {c["anchor"] for c in ask.payload["citations"]} == {c.anchor for c in answer.citations}
+    assert ask.payload["answer"] == audit.NO_TEXT and ask.passed is True
+    assert memo.payload["mitigating"] and all(f["id"].startswith("mit.") for f in memo.payload["mitigating"])
+    assert audit.list_records(data, kinds=["feedback"])[0].payload["cited"] == ["dhs:1-2"]
+
+
+def _log_bytes(settings) -> int:
+    return sum(p.stat().st_size for p in settings.paths.data_dir.glob("runs.sqlite*"))
+
+
+def test_the_log_is_capped_by_size_and_the_oldest_records_go_first(tmp_path):
+    settings = make_settings(tmp_path / "data", audit__max_size_mb=0.25)
+    for i in range(200):  # about 1 MB of records
+        audit.record(settings, "ask", f"question {i}", {"answer": f"answer {i} " + "x" * 5000})
+    kept = [r.subject for r in audit.list_records(settings, limit=None)]
+    assert kept[0] == "question 199" and "question 0" not in kept
+    assert kept == [f"question {i}" for i in range(199, 199 - len(kept), -1)]  # newest kept, oldest gone, no gaps
+    assert 30 <= len(kept) <= 50  # 0.25 MB holds about 48 of these; after a trim, 90% of that
+    assert _log_bytes(settings) <= 0.25 * 1024 * 1024 + 64 * 1024  # the file stays at the cap (plus a few pages)
+    # no cap: nothing is deleted for size
+    unlimited = make_settings(tmp_path / "free", audit__max_size_mb=0)
+    for i in range(60):
+        audit.record(unlimited, "ask", f"question {i}", {"answer": "x" * 5000})
+    assert len(audit.list_records(unlimited, limit=None)) == 60 and _log_bytes(unlimited) > 0.25 * 1024 * 1024
+
+
+def _modes(folder):
+    return {p: stat.S_IMODE(p.lstat().st_mode) for p in [folder, *folder.rglob("*")] if not p.is_symlink()}
+
+
+@pytest.mark.slow  # an ingest of its own
+def test_the_data_folder_is_0700_and_its_files_0600_whatever_the_umask(tmp_path, embedder, monkeypatch):
+    from assistant.index.ingest import ingest
+
+    old = os.umask(0o022)
+    try:
+        settings = make_settings(tmp_path / "data")
+        ingest(settings, embedder=embedder)
+        uploads = settings.paths.data_dir / "uploads"  # what the app does with an upload: save it, then ingest it
+        uploads.mkdir()
+        (uploads / "memo.md").write_text("## Parking\n\nMeters in zone 5 take coins only, says Maria Lopez.", encoding="utf-8")
+        ingest(settings, [uploads / "memo.md"], embedder=embedder)
+        reader = sqlite3.connect(runlog.log_path(settings.paths.data_dir))  # keeps -wal and -shm in place
+        audit.record(settings, "ask", "Is my client a priority?", {"answer": "..."})
+        reader.execute("SELECT count(*) FROM runs").fetchone()
+        monkeypatch.setattr(api.Assistant, "status", lambda self: 1 / 0)  # a bug: crash details go to crash.log
+        result = _cli(settings, "status")
+        assert result.exit_code == 3 and "crash.log" in result.stderr
+        modes = _modes(settings.paths.data_dir)
+        reader.close()
+    finally:
+        os.umask(old)
+    names = {p.name for p in modes}
+    assert {"runs.sqlite", "runs.sqlite-wal", "runs.sqlite-shm", "crash.log", "memo.md", "passages.jsonl"} <= names, names
+    wrong = {str(p): oct(m) for p, m in modes.items() if m != (0o700 if p.is_dir() else 0o600)}
+    assert not wrong, wrong

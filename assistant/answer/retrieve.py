@@ -85,7 +85,7 @@ def search(
         anchors = sorted({index.by_id[i].anchor or "" for i in allowed})
         doc_ids = sorted({index.by_id[i].doc_id for i in allowed})
         where = {"$and": [{"anchor": {"$in": anchors}}, {"doc_id": {"$in": doc_ids}}]}
-    hits = index.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=min(n, len(index.passages)), filter=where)
+    hits = index.nearest(vector, k=min(n, len(index.passages)), where=where)
     for doc, distance in hits:
         if doc.id in index.by_id and (allowed is None or doc.id in allowed):
             dense[doc.id] = 1.0 - float(distance)

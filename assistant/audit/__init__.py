@@ -2,9 +2,10 @@
 
 Every ask, memo, check and evaluation becomes one record (time, user, session, question or case
 id, the passage ids it rests on, the settings hash, the index build, the answer or analysis and
-its check report). Personal details are redacted before a record is written, never after: a
-case's name, A-number and birth date wherever they occur, and A-number-like patterns and dates of
-birth in any free text. Old records are deleted on write once they pass the retention period.
+its check report). Personal details are redacted before a record is written, never after (see
+``redact``), and with ``audit.store_text`` off no free text is written at all. Records are deleted
+on write once they pass the retention period, and the oldest ones while the log is over its size
+cap. The log's files are 0600 in a 0700 data folder (``assistant.datafolder``).
 Storage (WAL, migrations, filters) is ``runlog``; redaction is ``redact``; reading, exports and
 pruning are ``records``; this module decides what a record holds.
 """
@@ -38,16 +39,17 @@ from .records import (
     parse_since,
     prune,
 )
-from .redact import REDACTED, personal_patterns, redact, redact_text
+from .redact import NO_TEXT, REDACTED, personal_patterns, redact, redact_text, without_text
 
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.types import Answer, CheckReport, FactorAnalysis
 
 __all__ = [
-    "CSV_COLUMNS", "EXPORT_FORMATS", "KINDS", "REDACTED", "AuditRecord", "conversation_answers", "current_session", "export", "get_record",
+    "CSV_COLUMNS", "EXPORT_FORMATS", "KINDS", "NO_TEXT", "REDACTED", "AuditRecord", "conversation_answers", "current_session",
+    "export", "get_record",
     "list_records", "log_drafting_failure", "parse_since", "personal_patterns", "prune", "record", "record_analysis",
-    "record_answer", "record_check", "record_evaluation", "redact", "redact_text", "session",
+    "record_answer", "record_check", "record_evaluation", "redact", "redact_text", "session", "without_text",
 ]
 log = logging.getLogger(__name__)
 Case = Any  # a case file's typed facts (assistant.cases.facts.Case); only its ``person`` is read here
@@ -133,6 +135,8 @@ def record(
     row: dict[str, Any] = {"subject": subject, "payload": payload, "check_report": check}
     if audit.redact_personal:
         row = redact(row, personal_patterns(case))
+    if not audit.store_text:
+        row = {"subject": NO_TEXT, "payload": without_text(row["payload"]), "check_report": without_text(row["check_report"])}
     older_than = time.time() - audit.retention_days * 86400 if audit.retention_days > 0 else None
     try:
         return runlog.insert(
@@ -143,7 +147,7 @@ def record(
                 "passages": passages if passages is not None else _passage_ids(payload),
                 "user": audit.user, "session": current_session(), "redacted": int(audit.redact_personal),
             },
-            older_than=older_than,
+            older_than=older_than, max_bytes=int(audit.max_size_mb * 1024 * 1024) or None,
         )
     except (sqlite3.Error, OSError) as exc:
         print(f"warning: the {kind} could not be written to the audit log {runlog.log_path(settings.paths.data_dir)} ({exc})",

@@ -1,7 +1,12 @@
 """Redaction of personal details before a record is written: a case's own details and patterns in any free text.
 
-A case's name, A-number and birth date are replaced wherever they occur; A-number-like patterns
-and dates of birth are replaced in any text, questions included.
+A case's name (in its written forms: any case for the whole name, accents or not, hyphens or
+spaces, each part alone when capitalized), A-number and birth date are replaced wherever they
+occur. In any text, questions included: A-numbers and A-file numbers, dates of birth, Social
+Security numbers, e-mail addresses, phone numbers (Google's libphonenumber, through the
+``phonenumbers`` package, plus labelled numbers it deems invalid such as 555 numbers) and names
+after a cue ("my client Maria Lopez", "Mr. Lopez", "her son Jose"). The cues and labels are data
+(the tables below), each exercised by the tests; docs/AUDIT.md lists what is not caught.
 """
 
 from __future__ import annotations
@@ -9,29 +14,139 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
+from functools import lru_cache
 from typing import Any
 
 REDACTED = {"name": "[name redacted]", "a_number": "[A-number redacted]", "birth_date": "[birth date redacted]"}
+PATTERN_REDACTED = {"ssn": "[SSN redacted]", "email": "[e-mail redacted]", "phone": "[phone redacted]"}
 
-# A-numbers are 7 to 9 digits written after an "A" (A123456789, A-123-456-789, A# 012 345 678) or
-# after a label ("A-number: 123456789", "alien registration no. 12345678").
-_DIGITS = r"(?:\d{3}[ -]?\d{3}[ -]?\d{3}|\d{2}[ -]?\d{3}[ -]?\d{3}|\d{7,9})"
+# --- A-numbers ------------------------------------------------------------------------------------
+# 7 to 9 digits written after an "A" (A123456789, a012345678, A-123-456-789, A# 012 345 678) or
+# after a label. The labels, as regular expressions (case-insensitive):
+A_NUMBER_LABELS = (
+    r"a-?\s?(?:number|num|no)\.?",  # A-number, A-Num, A no.
+    r"alien\s*(?:registration\s+)?(?:number|num|no\.?|#)",  # Alien registration number, Alien No., Alien #
+    r"a-?\s?file(?:\s*(?:number|num|no\.?|#))?",  # A-file, A file no., A-File #
+    r"alien\s+file(?:\s*(?:number|no\.?|#))?",
+    r"(?:uscis|ins)\s*(?:number|no\.?|#)",
+)
+_DIGITS = r"(?:\d{3}[ .-]?\d{3}[ .-]?\d{3}|\d{2}[ .-]?\d{3}[ .-]?\d{3}|\d{7,9})"
 A_NUMBER = re.compile(
-    r"(?:(?<![A-Za-z0-9])A\s?[#:-]?\s?"
-    r"|(?i:\b(?:a-?\s?(?:number|num|no)\.?|alien\s+(?:registration\s+)?(?:number|no\.?))\s*[#:]?\s*-?\s*))"
+    r"(?:(?<![A-Za-z0-9])[Aa]\s?[#:-]?\s?"
+    rf"|(?i:\b(?:{'|'.join(A_NUMBER_LABELS)})\s*[#:]?\s*[:-]?\s*))"
     + _DIGITS + r"(?!\d)"
 )
+
+# --- dates of birth -------------------------------------------------------------------------------
+BIRTH_LABELS = (
+    r"date\s+of\s+birth", r"d\.?\s?o\.?\s?b\.?", r"born(?:\s+on)?", r"birth\s*date", r"birthday", r"b\.\s?d\.",
+)
 _MONTHS = "|".join(calendar.month_name[1:]) + "|" + "|".join(m + r"\.?" for m in calendar.month_abbr[1:])
-_DATE = rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})"
-BIRTH_DATE = re.compile(rf"(?i:\b(?:date\s+of\s+birth|d\.?o\.?b\.?|born(?:\s+on)?|birth\s*date)\s*[:\-]?\s*){_DATE}")
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 1950-03-15, 1950/03/15, 1950.03.15
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"  # 03/15/1950, 3-15-1950, 15.03.1950, 3/15/50
+    rf"|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"  # March 15, 1950; Mar. 15th 1950
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS}),?\s+\d{{4}}"  # 15 March 1950, 15th of March, 1950
+    r"|\d{8})"  # 19500315
+)
+BIRTH_DATE = re.compile(rf"(?i:\b(?:{'|'.join(BIRTH_LABELS)})\s*(?:is|was)?\s*[:\-#]?\s*){_DATE}")
+
+# --- Social Security numbers, e-mail addresses, phone numbers -------------------------------------
+SSN_LABELS = (r"ssn", r"s\.s\.n\.", r"social\s+security(?:\s+(?:number|no\.?|#))?", r"ss\s*#")
+SSN = re.compile(
+    rf"(?i:\b(?:{'|'.join(SSN_LABELS)})\s*[#:]?\s*)\d{{3}}[ .-]?\d{{2}}[ .-]?\d{{4}}(?!\d)"  # labelled, any separators
+    r"|(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"  # 123-45-6789 alone: the SSA's rules
+)
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+PHONE_LABELS = (
+    r"phone", r"tel(?:ephone)?\.?", r"cell(?:phone)?", r"mobile", r"fax", r"whatsapp",
+    r"call(?:ed)?(?:\s+(?:me|us|him|her))?(?:\s+at)?",
+)
+PHONE_LABELLED = re.compile(rf"(?i:\b(?:{'|'.join(PHONE_LABELS)})\b\s*(?:no\.?|number|#)?\s*[:#]?\s*)\+?\d[\d\s().-]{{5,18}}\d")
+PHONE_REGION = "US"  # numbers without a country code are read as US numbers
+
+# --- names after a cue ----------------------------------------------------------------------------
+NAME_CUES = (
+    r"(?:my|our|the|a|this)\s+client(?:'s)?", r"client", r"respondent", r"noncitizen", r"detainee", r"applicant",
+    r"(?:his|her|their|my|the)\s+(?:husband|wife|spouse|partner|son|daughter|child|mother|father|brother|sister|"
+    r"cousin|uncle|aunt|grandmother|grandfather|grandson|granddaughter|nephew|niece)",
+    r"named", r"called", r"(?:whose|his|her|their|my|the)\s+name\s+is", r"name\s*:",
+    r"mr\.?", r"mrs\.?", r"ms\.?", r"miss", r"mx\.?", r"dr\.?", r"se[ñn]or(?:a|ita)?", r"sr\.?", r"sra\.?", r"don|do[ñn]a",
+)
+# Capitalized words that follow a cue without being a name ("the client I represent", "Mr. Smith's").
+NOT_NAMES = frozenset(
+    "I A An The And Or But If In On At To Of For From By With Was Is Has Had Who Whom Whose Which That This What When "
+    "Where Why How Does Do Did Can Could Would Should Will May Might Must Be Been Being Are Were Not No Yes It He She "
+    "They We You His Her Their Our My Your Its ICE DHS CBP USCIS EOIR DOJ FBI US U.S Monday Tuesday Wednesday Thursday "
+    "Friday Saturday Sunday January February March April May June July August September October November December".split()
+)
+_NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*"
+NAME_AFTER_CUE = re.compile(
+    rf"(?i:\b(?:{'|'.join(NAME_CUES)}))(?P<gap>[\s,:]+)(?P<name>(?-i:[A-Z\u00c0-\u00de]){_NAME_WORD}"
+    rf"(?:[\s-]+(?-i:[A-Z\u00c0-\u00de]){_NAME_WORD}){{0,3}})"
+)
+
+
+def _name_after_cue(match: re.Match[str]) -> str:
+    """The cue kept and the name after it replaced, up to the first word that is not a name."""
+    name = match.group("name")
+    end = 0
+    for word in re.finditer(_NAME_WORD, name):
+        if re.sub(r"['’]s$", "", word.group()) in NOT_NAMES:
+            break
+        end = word.end()
+    if end == 0:
+        return match.group(0)
+    possessive = re.search(r"['’]s$", name[:end])
+    cue = match.group(0)[: match.start("name") - match.start(0)]
+    return cue + REDACTED["name"] + (possessive.group(0) if possessive else "") + name[end:]
+
+
+# --- a case's own details -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _letter_variants() -> dict[str, str]:
+    """For each plain letter, itself and every precomposed Latin letter that folds to it (é, è, ê... for e)."""
+    out: dict[str, set[str]] = {}
+    for code in range(0x00C0, 0x0250):
+        char = chr(code)
+        base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        if len(base) == 1 and base.isalpha():
+            out.setdefault(base.lower(), {base.lower()}).add(char.lower())
+            out.setdefault(base.upper(), {base.upper()}).add(char.upper())
+    return {k: "".join(sorted(v)) for k, v in out.items()}
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _flexible(word: str) -> str:
+    """A pattern of ``word`` with or without accents (precomposed or combining) on each letter."""
+    variants = _letter_variants()
+    out = []
+    for char in _fold(word) or word:
+        if char.isalpha():
+            chars = variants.get(char.lower(), char.lower()) + variants.get(char.upper(), char.upper())
+            out.append(f"[{re.escape(chars)}]" + "[\u0300-\u036f]*")
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
 
 
 def _date_forms(day: dt.date) -> list[str]:
-    month = calendar.month_name[day.month]
+    month, abbr = calendar.month_name[day.month], calendar.month_abbr[day.month]
     return [
-        day.isoformat(),
+        day.isoformat(), f"{day.year}/{day.month:02d}/{day.day:02d}", f"{day.year}/{day.month}/{day.day}",
+        f"{day.year}.{day.month:02d}.{day.day:02d}", f"{day.year}{day.month:02d}{day.day:02d}",
         f"{day.month}/{day.day}/{day.year}", f"{day.month:02d}/{day.day:02d}/{day.year}",
-        f"{month} {day.day}, {day.year}", f"{day.day} {month} {day.year}",
+        f"{day.month}-{day.day}-{day.year}", f"{day.month:02d}-{day.day:02d}-{day.year}",
+        f"{day.month}.{day.day}.{day.year}", f"{day.day}.{day.month}.{day.year}", f"{day.day:02d}.{day.month:02d}.{day.year}",
+        f"{day.month}/{day.day}/{day.year % 100:02d}", f"{day.month:02d}/{day.day:02d}/{day.year % 100:02d}",
+        f"{month} {day.day}, {day.year}", f"{month} {day.day} {day.year}", f"{abbr} {day.day}, {day.year}",
+        f"{abbr}. {day.day}, {day.year}", f"{day.day} {month} {day.year}", f"{day.day} {abbr} {day.year}",
     ]
 
 
@@ -43,31 +158,66 @@ def personal_patterns(case: Any) -> list[tuple[re.Pattern[str], str]]:
         return out
     name = (person.name or "").strip()
     if name:
-        out.append((re.compile(re.escape(name), re.I), REDACTED["name"]))
-        for part in re.findall(r"[^\W\d_][\w'-]{2,}", name):  # "Ms. Lopez" in the notes is the same person
-            out.append((re.compile(rf"(?<!\w){re.escape(part)}(?!\w)"), REDACTED["name"]))
+        parts = re.findall(r"[^\W\d_]+", name)
+        # The whole name in any case, accents or not, its parts joined by spaces or hyphens.
+        whole = r"[\s-]+".join(_flexible(p) for p in parts)
+        out.append((re.compile(rf"(?<!\w){whole}(?!\w)", re.I), REDACTED["name"]))
+        for part in (p for p in parts if len(p) >= 3):  # "Ms. Lopez", "LÓPEZ's" in the notes are the same person
+            # Capitalized or in capitals only: a part that is also a word ("Rose", "Young") stays a word in lower case.
+            title, upper = _flexible(part[0].upper()) + _flexible(part[1:].lower()), _flexible(part.upper())
+            out.append((re.compile(rf"(?<!\w)(?:{title}|{upper})(?!\w)"), REDACTED["name"]))
     digits = re.sub(r"\D", "", person.a_number or "")
     if len(digits) >= 5:
-        out.append((re.compile(r"(?<!\d)" + r"[\s#:-]*".join(digits) + r"(?!\d)"), REDACTED["a_number"]))
+        out.append((re.compile(r"(?:(?<![A-Za-z0-9])[Aa][\s#:-]*)?(?<!\d)" + r"[\s#:.-]*".join(digits) + r"(?!\d)"),
+                    REDACTED["a_number"]))
     if (person.a_number or "").strip():
         out.append((re.compile(re.escape(person.a_number.strip()), re.I), REDACTED["a_number"]))
     if person.birth_date is not None:
-        forms = "|".join(re.escape(f) for f in _date_forms(person.birth_date))
-        out.append((re.compile(rf"(?<![\d/-])(?:{forms})(?![\d/-])", re.I), REDACTED["birth_date"]))
+        forms = "|".join(re.escape(f) for f in sorted(set(_date_forms(person.birth_date)), key=len, reverse=True))
+        out.append((re.compile(rf"(?<![\d/.-])(?:{forms})(?![\d/-]|\.\d)", re.I), REDACTED["birth_date"]))
     return out
 
 
+_ONE_NAME = re.compile(re.escape(REDACTED["name"]) + r"(?:[\s-]+" + re.escape(REDACTED["name"]) + ")+")
+
+
+def _phones(text: str) -> str:
+    """``text`` with phone numbers replaced: those libphonenumber finds valid, and labelled ones."""
+    text = PHONE_LABELLED.sub(lambda m: m.group(0)[: _label_end(m)] + PATTERN_REDACTED["phone"], text)
+    if not re.search(r"\d{3}", re.sub(r"[\s().-]", "", text)):
+        return text
+    import phonenumbers
+
+    spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID)]
+    for start, end in reversed(spans):
+        text = text[:start] + PATTERN_REDACTED["phone"] + text[end:]
+    return text
+
+
+def _label_end(match: re.Match[str]) -> int:
+    """Where the digits of a labelled number start within the match (the label is kept)."""
+    return re.search(r"\+?\d", match.group(0)).start()  # type: ignore[union-attr]
+
+
 def redact_text(text: str, patterns: list[tuple[re.Pattern[str], str]] = ()) -> str:
-    """``text`` with the given personal details, A-number-like patterns and dates of birth replaced."""
+    """``text`` with the case's details and any A-numbers, dates of birth, SSNs, e-mails, phones and cued names replaced."""
+    text = EMAIL.sub(PATTERN_REDACTED["email"], text)  # first: a name inside an address goes with the address
     for pattern, replacement in patterns:
         text = pattern.sub(replacement, text)
     text = A_NUMBER.sub(REDACTED["a_number"], text)
-    return BIRTH_DATE.sub(REDACTED["birth_date"], text)
+    text = BIRTH_DATE.sub(REDACTED["birth_date"], text)
+    text = SSN.sub(PATTERN_REDACTED["ssn"], text)
+    if any(c.isdigit() for c in text):
+        text = _phones(text)
+    text = NAME_AFTER_CUE.sub(_name_after_cue, text)
+    return _ONE_NAME.sub(REDACTED["name"], text)  # "Maria Lopez" is one redacted name, not two
 
 
 def redact(value: Any, patterns: list[tuple[re.Pattern[str], str]] = (), _key: object = None) -> Any:
     """A copy of a JSON-like value with every string redacted, and a ``person``'s personal fields replaced."""
     if isinstance(value, str):
+        if _key in IDENTIFIER_KEYS and _IDENTIFIER.fullmatch(value):
+            return value  # an id, anchor or code: never personal, and must stay as written (a chat is found by its id)
         return redact_text(value, patterns)
     if isinstance(value, dict):
         return {
@@ -76,4 +226,28 @@ def redact(value: Any, patterns: list[tuple[re.Pattern[str], str]] = (), _key: o
         }
     if isinstance(value, list | tuple):
         return [redact(v, patterns) for v in value]
+    return value
+
+
+NO_TEXT = "[text not stored]"
+IDENTIFIER_KEYS = frozenset({
+    "id", "passage_id", "doc_id", "anchor", "code", "severity", "kind", "state", "status", "outcome", "backend",
+    "composer", "finding", "as_of", "assessed_on", "since", "cited", "passages", "set_name", "reason_code",
+    "conversation_id", "build_id",
+})
+_IDENTIFIER = re.compile(r"[\w.:#/+-]{1,100}")
+
+
+def without_text(value: Any, _key: object = None) -> Any:
+    """A copy of a JSON-like value with every free text replaced by ``NO_TEXT`` (audit.store_text off).
+
+    A string survives only under an identifier key (ids, anchors, codes, states, dates) and only when it is one
+    token of at most 100 characters: nothing a person wrote, or a passage said, is kept.
+    """
+    if isinstance(value, str):
+        return value if _key in IDENTIFIER_KEYS and _IDENTIFIER.fullmatch(value) else NO_TEXT
+    if isinstance(value, dict):
+        return {key: without_text(item, key) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_text(v, _key) for v in value]
     return value

@@ -18,7 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant import datafolder
+
 TABLE = "runs"
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -56,13 +59,18 @@ def log_path(data_dir: Path) -> Path:
 def connect(path: Path, write: bool = False) -> Iterator[sqlite3.Connection]:
     """A connection to the log (created and migrated for writing), closed on exit."""
     if write:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        datafolder.private_dir(path.parent)
+        if not path.exists():  # created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode
+            datafolder.open_private(path, "ab").close()
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)  # explicit transactions below
     try:
         conn.row_factory = sqlite3.Row
         if write:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")  # the WAL shrinks back after a checkpoint
+            for suffix in ("", "-wal", "-shm"):  # a log written by an older version was 0644
+                datafolder.private_file(f"{path}{suffix}")
             have = {row["name"] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
             if not set(EXTRA_COLUMNS) <= have:
                 _migrate(conn)
@@ -90,8 +98,38 @@ def _migrate(conn: sqlite3.Connection) -> None:
         raise
 
 
-def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None) -> int:
-    """Append one row (and, in the same transaction, delete rows with ``ts`` before ``older_than``)."""
+# What a row weighs on disk, near enough: its texts plus the other columns and the indexes' entries.
+ROW_BYTES = (
+    "length(CAST(payload AS BLOB)) + coalesce(length(CAST(check_report AS BLOB)), 0) + length(CAST(subject AS BLOB)) "
+    "+ coalesce(length(CAST(passages AS BLOB)), 0) + 200"
+)
+TRIM_TO = 0.9  # past the cap, the oldest rows go until the log is at 90% of it: not a trim on every write
+
+
+def used_bytes(conn: sqlite3.Connection) -> int:
+    """Bytes of the database's pages in use (free pages, which SQLite reuses, are not counted)."""
+    pages = conn.execute("PRAGMA page_count").fetchone()[0] - conn.execute("PRAGMA freelist_count").fetchone()[0]
+    return pages * conn.execute("PRAGMA page_size").fetchone()[0]
+
+
+def _trim(conn: sqlite3.Connection, max_bytes: int, below_id: int) -> int:
+    """Inside a write transaction: delete the oldest rows (ids below ``below_id``) until the log fits ``max_bytes``."""
+    used = used_bytes(conn)
+    if used <= max_bytes:
+        return 0
+    excess = used - int(max_bytes * TRIM_TO)
+    last = conn.execute(
+        f"SELECT id FROM (SELECT id, SUM({ROW_BYTES}) OVER (ORDER BY id) AS total FROM {TABLE} WHERE id < ?) "
+        "WHERE total >= ? ORDER BY id LIMIT 1",
+        (below_id, excess),
+    ).fetchone()
+    cur = conn.execute(f"DELETE FROM {TABLE} WHERE id <= ? AND id < ?", (last[0] if last else below_id - 1, below_id))
+    return cur.rowcount
+
+
+def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None, max_bytes: int | None = None) -> int:
+    """Append one row; in the same transaction, delete rows with ``ts`` before ``older_than``, then the oldest
+    rows while the log holds more than ``max_bytes`` (never the row just written)."""
     now = time.time()
     values = {
         "at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="seconds"),
@@ -113,6 +151,8 @@ def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None)
             )
             if older_than is not None:
                 conn.execute(f"DELETE FROM {TABLE} WHERE ts < ?", (older_than,))
+            if max_bytes:
+                _trim(conn, max_bytes, int(cur.lastrowid or 0))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -209,9 +209,13 @@ def completed_years(start: dt.date, end: dt.date) -> int:
 def years_between(start: dt.date, end: dt.date) -> float:
     """Years from ``start`` to ``end``: whole years plus the share of the current year (exact on anniversaries)."""
     whole = completed_years(start, end)
-    last = _anniversary(start, start.year + whole)
-    following = _anniversary(start, start.year + whole + 1)
-    return whole + (end - last).days / (following - last).days
+    year = start.year + whole
+    last = _anniversary(start, year)
+    # The anniversary after one in year 9999 lies past what a date can hold; the Gregorian calendar repeats
+    # every 400 years, so the year 400 years earlier has the same length.
+    shift = 400 if year >= dt.MAXYEAR else 0
+    length = (_anniversary(start, year + 1 - shift) - _anniversary(start, year - shift)).days
+    return whole + (end - last).days / length
 
 
 def show_value(value: Any) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from assistant import datafolder
 from assistant.config import Settings
 from assistant.errors import GuidanceError
 
@@ -44,9 +45,9 @@ class GuidanceGroup(click.Group):
             raise
         except Exception:  # noqa: BLE001 - the one place that catches everything: no traceback for users
             try:
-                path = data_dir_for_crash(ctx) / "crash.log"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(traceback.format_exc(), encoding="utf-8")
+                path = datafolder.private_dir(data_dir_for_crash(ctx)) / "crash.log"
+                with datafolder.open_private(path) as handle:  # a traceback can hold a question or a case fact
+                    handle.write(traceback.format_exc())
                 where = f"details are in {path}"
             except OSError:
                 where = "details could not be saved"

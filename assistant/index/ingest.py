@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from assistant import datafolder
 from assistant.corpus.passages import bundled_documents, decoy_topics, prepare_passages
-from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
 from . import store
@@ -124,9 +125,11 @@ def ingest(
     docs = bundled_documents(settings.paths.corpus_dir)
     bundled_ids = {d.doc_id for d, _ in docs}
     new_user = _read_user_documents(paths or [], bundled_ids)
-    embedder = embedder or load_embedder(settings.embedding)
 
+    # The lock before the model: a second ingest is told at once, not after seconds of loading.
     with store.ingest_lock(root):
+        embedder = embedder or load_embedder(settings.embedding)
+        store.remove_unfinished(settings, root)  # what an interrupted ingest left; we hold the lock, none is running
         previous_dir, previous = _previous_build(settings, root, embedder.model_id, CHUNKER_VERSION, rebuild)
         known: dict[str, list[float]] = {}
         replaced_sources = {m.path for _, m in new_user}
@@ -145,6 +148,7 @@ def ingest(
             same_store = previous.store == store.store_kind(settings)
             same_meta = [(e.doc_id, e.meta) for e in previous.documents] == [(d.doc_id, m) for d, m, _ in per_doc]
             if old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store and same_meta:
+                datafolder.seal(settings.paths.data_dir)  # uploads, and files of older versions
                 return IngestReport(
                     index_dir=str(root), build_id=previous.build_id, changed=False,
                     documents=[d.doc_id for d, _, _ in per_doc], passages=len(passages), embedded=0,
@@ -177,11 +181,12 @@ def ingest(
         vs = store.vectorstore(settings, build_dir, name, reuse, create=True)
         for lo in range(0, len(passages), ADD_BATCH):
             batch = passages[lo : lo + ADD_BATCH]
-            vs.add_texts(
-                texts=texts[lo : lo + ADD_BATCH],
-                metadatas=[_metadata(p) for p in batch],
-                ids=[p.id for p in batch],
-            )
+            with store.chroma_guard(settings, build_dir / "chroma"):
+                vs.add_texts(
+                    texts=texts[lo : lo + ADD_BATCH],
+                    metadatas=[_metadata(p) for p in batch],
+                    ids=[p.id for p in batch],
+                )
             if on_progress is not None:
                 on_progress("storing", lo + len(batch), len(passages))
         info = store.BuildInfo(
@@ -205,6 +210,7 @@ def ingest(
         store.write_json_atomic(build_dir / "build.json", info.model_dump(mode="json"))
         store.publish(root, build_id)
         store.prune(settings, root, keep={build_id} | ({previous.build_id} if previous else set()))
+        datafolder.seal(settings.paths.data_dir)  # what Chroma, SQLite and an upload wrote with the umask's modes
     return IngestReport(
         index_dir=str(root), build_id=build_id, changed=True, documents=[d.doc_id for d, _, _ in per_doc],
         passages=len(passages), embedded=embedded, reused=len(passages) - embedded,
@@ -253,7 +259,7 @@ def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo
     try:
         client = store.chroma_client(settings, build_dir, info.store)  # where that build's vectors are
         got = client.get_collection(info.collection).get(include=["embeddings", "metadatas"])
-    except (*store.chroma_errors(), IndexCorruptError) as exc:  # a broken previous build only costs re-embedding
+    except (*store.chroma_errors(), IndexCorruptError, StoreUnavailableError) as exc:  # costs only re-embedding
         print(f"note: vectors of the previous build could not be reused ({exc}); embedding all passages", file=sys.stderr)
         return {}
     from .embed import text_hash

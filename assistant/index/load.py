@@ -67,6 +67,7 @@ class Index(PassageSet):
     decoy_vectors: Any  # their vectors, one row per topic
     alias_owners: list[str]  # passage id of each alias phrase
     alias_vectors: Any  # the alias phrases' vectors, one row per phrase
+    settings: Settings  # what it was loaded with (the store's address, for queries and their errors)
     by_id: dict[str, Passage] = field(init=False)
     bm25: Any = field(init=False)
     vocabulary: frozenset[str] = field(init=False)
@@ -110,6 +111,17 @@ class Index(PassageSet):
         best = int(np.argmax(sims))
         return float(sims[best]), self.decoy_topics[best]
 
+    def nearest(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Any, float]]:
+        """The ``k`` passages nearest ``vector`` in the Chroma collection, as (document, distance) pairs.
+
+        A store that fails mid-query (a Chroma server stopped, say) is retried once, then raised as
+        the store's error (``StoreUnavailableError`` for a server), never as the HTTP library's.
+        """
+        return store.with_retry(
+            self.settings, f"{self.build_dir / 'chroma'} (collection {self.info.collection})",
+            lambda: self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where),
+        )
+
     def meta(self, doc_id: str) -> DocumentMeta | None:
         """The metadata of an indexed document."""
         return self.metas.get(doc_id)
@@ -138,8 +150,7 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
     # corpus manifest now, not from the build: none of it is embedded, and a stale copy would misstate the status.
     metas = current_metas(settings, info)
     vs = store.vectorstore(settings, build_dir, info.collection, embedder, create=False)
-    with store.chroma_guard(settings, build_dir / "chroma"):
-        got = vs.get(include=["embeddings"])
+    got = store.with_retry(settings, build_dir / "chroma", lambda: vs.get(include=["embeddings"]))
     vectors = {pid: vec for pid, vec in zip(got["ids"], got["embeddings"])}
     missing = [p.id for p in passages if p.id not in vectors]
     if missing:
@@ -156,4 +167,5 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
         decoy_vectors=np.asarray(decoys.vectors, dtype=np.float32).reshape(len(decoys.texts), -1),
         alias_owners=aliases.owners,
         alias_vectors=np.asarray(aliases.vectors, dtype=np.float32).reshape(len(aliases.texts), -1),
+        settings=settings,
     )

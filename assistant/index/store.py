@@ -19,14 +19,17 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from assistant import datafolder
+from assistant.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
 if TYPE_CHECKING:
@@ -75,7 +78,8 @@ def index_dir(settings: Settings) -> Path:
 @contextlib.contextmanager
 def ingest_lock(root: Path) -> Iterator[None]:
     """Hold the index's ingest lock, or fail at once with a clear message."""
-    root.mkdir(parents=True, exist_ok=True)
+    datafolder.private_dir(root.parent)  # the data folder first: private before anything is written in it
+    datafolder.private_dir(root)
     path = root / LOCK
     with open(path, "a+", encoding="utf-8") as handle:
         try:
@@ -142,26 +146,60 @@ def collection_name(settings: Settings, build_id: str) -> str:
 
 
 def chroma_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions that mean a Chroma store is unreachable, missing or damaged."""
+    """The exceptions that mean a Chroma store is unreachable, missing or damaged.
+
+    A Chroma server's client speaks HTTP through httpx, whose errors (a refused connection, a
+    connection closed mid-reply) are none of Chroma's own: they are listed too.
+    """
+    import httpx
     from chromadb.errors import ChromaError
 
-    return (ChromaError, sqlite3.DatabaseError, ValueError, RuntimeError, OSError)
+    return (ChromaError, httpx.HTTPError, sqlite3.DatabaseError, ValueError, RuntimeError, OSError)
+
+
+def _server_message(settings: Settings, exc: BaseException) -> str:
+    where = f"{settings.store.chroma_host}:{settings.store.chroma_port}"
+    return (
+        f"the Chroma server at {where} failed or cannot be reached ({type(exc).__name__}: {exc}); check that it runs "
+        f"(chroma run --path DIR --host {settings.store.chroma_host} --port {settings.store.chroma_port}) and try again, "
+        "or unset GUIDANCE_STORE__CHROMA_HOST to use the store on disk (then run `guidance ingest`)"
+    )
 
 
 @contextlib.contextmanager
 def chroma_guard(settings: Settings, where: object) -> Iterator[None]:
-    """Turn Chroma failures into one clear IndexCorruptError that says what to do."""
+    """Turn Chroma failures into one clear error that says what to do.
+
+    A Chroma server that fails is a ``StoreUnavailableError``; a store on disk that fails is an
+    ``IndexCorruptError`` (rebuild it).
+    """
     try:
         yield
     except chroma_errors() as exc:
         if settings.store.chroma_host:
-            raise IndexCorruptError(
-                f"the Chroma server at {settings.store.chroma_host}:{settings.store.chroma_port} failed or cannot be "
-                f"reached ({exc}); start it (chroma run --host ... --port ...) or unset GUIDANCE_STORE__CHROMA_HOST"
-            ) from None
+            raise StoreUnavailableError(_server_message(settings, exc)) from None
         raise IndexCorruptError(
             f"the Chroma store at {where} cannot be read ({exc}); run `guidance ingest --rebuild`"
         ) from None
+
+
+T = TypeVar("T")
+RETRY_PAUSE_S = 0.5
+
+
+def with_retry(settings: Settings, where: object, call: Callable[[], T]) -> T:
+    """``call()`` against the store; with a Chroma server, a failure is retried once after a short pause.
+
+    One retry rides out a dropped keep-alive connection or a server that restarted between two
+    questions; a second failure is a ``StoreUnavailableError`` that says what to do.
+    """
+    if settings.store.chroma_host:
+        try:
+            return call()
+        except chroma_errors():
+            time.sleep(RETRY_PAUSE_S)
+    with chroma_guard(settings, where):
+        return call()
 
 
 _CLIENT_LOCK = threading.Lock()
@@ -226,9 +264,24 @@ def prune(settings: Settings, root: Path, keep: set[str]) -> None:
         if build.name in keep:
             continue
         if settings.store.chroma_host:
-            with contextlib.suppress(*chroma_errors(), IndexCorruptError):  # it may never have been made
+            with contextlib.suppress(*chroma_errors(), IndexCorruptError, StoreUnavailableError):  # it may never have been made
                 chroma_client(settings, build).delete_collection(collection_name(settings, build.name))
         shutil.rmtree(build, ignore_errors=True)
+
+
+def remove_unfinished(settings: Settings, root: Path) -> list[str]:
+    """Delete builds an interrupted ingest left half-made (no ``build.json``); called under the lock. Returns their ids."""
+    builds = root / BUILDS
+    if not builds.is_dir():
+        return []
+    # The build in use always has its build.json (current_build_id refuses a pointer to one without).
+    unfinished = [b for b in builds.iterdir() if b.is_dir() and not (b / "build.json").is_file()]
+    for build in unfinished:
+        if settings.store.chroma_host:
+            with contextlib.suppress(*chroma_errors(), IndexCorruptError, StoreUnavailableError):  # it may never have been made
+                chroma_client(settings, build).delete_collection(collection_name(settings, build.name))
+        shutil.rmtree(build, ignore_errors=True)
+    return sorted(b.name for b in unfinished)
 
 
 class Phrases(BaseModel):

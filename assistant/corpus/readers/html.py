@@ -13,6 +13,7 @@ _HTML_DROP = {"script", "style", "nav", "header", "footer", "noscript", "templat
 _HTML_BLOCKS = {"div", "section", "article", "main", "body", "html", "ul", "ol", "dl", "table", "tbody", "thead",
                 "tfoot", "blockquote", "figure", "aside", "center", "details", "fieldset"}
 _HTML_PARAS = {"p", "dt", "dd", "pre", "address", "figcaption", "summary", "caption"}
+MAX_DEPTH = 256  # elements nested deeper than this are no real page (browsers stop at 512); the walk recurses
 
 
 def read_html(path: Path) -> tuple[str | None, list[Draft]]:
@@ -31,14 +32,26 @@ def read_html(path: Path) -> tuple[str | None, list[Draft]]:
     for br in soup.find_all("br"):
         br.replace_with("\n")
     drafts: list[Draft] = []
-    _html_walk(soup, drafts, [None], [])
+    try:
+        _html_walk(soup, drafts, [None], [])
+    except (_TooDeep, RecursionError):  # RecursionError: the stack ran out before MAX_DEPTH (a small recursion limit)
+        raise DocumentError(
+            f"{path} nests its elements more than {MAX_DEPTH} deep, which no real page does; save it again from a browser."
+        ) from None
     first_h1 = next((d.text for d in drafts if d.kind == "heading" and d.level == 1), None)
     return title or first_h1 or subject(drafts), drafts
 
 
-def _html_walk(node, drafts: list[Draft], anchor: list[str | None], loose: list[str]) -> None:
+class _TooDeep(Exception):
+    """The walk went deeper than MAX_DEPTH (turned into a DocumentError naming the file)."""
+
+
+def _html_walk(node, drafts: list[Draft], anchor: list[str | None], loose: list[str], depth: int = 0) -> None:
     """Walk the tree in order; text outside p/li/h* is gathered into anonymous paragraphs."""
     from bs4 import Comment, NavigableString, Tag
+
+    if depth > MAX_DEPTH:
+        raise _TooDeep
 
     def flush() -> None:
         if "".join(loose).strip():
@@ -68,7 +81,7 @@ def _html_walk(node, drafts: list[Draft], anchor: list[str | None], loose: list[
                 sub.extract()
             drafts.append(Draft(kind, child.get_text(), lead=_html_lead(child), anchor=anchor[0]))
             for sub in nested:
-                _html_walk(sub, drafts, anchor, loose)
+                _html_walk(sub, drafts, anchor, loose, depth + 1)
         elif child.name == "tr":
             flush()
             cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"])]
@@ -76,10 +89,10 @@ def _html_walk(node, drafts: list[Draft], anchor: list[str | None], loose: list[
                 drafts.append(Draft("paragraph", " | ".join(c for c in cells if c), anchor=anchor[0]))
         elif child.name in _HTML_BLOCKS:
             flush()
-            _html_walk(child, drafts, anchor, loose)
+            _html_walk(child, drafts, anchor, loose, depth + 1)
             flush()
         else:
-            _html_walk(child, drafts, anchor, loose)
+            _html_walk(child, drafts, anchor, loose, depth + 1)
     if node.name in ("[document]", "body", "html"):
         flush()
 
