@@ -244,6 +244,25 @@ class Assistant:
         return compare_runs(run_a, run_b, ignore)
 
 
+def upload_refusal(settings: Settings, listen_address: str | None) -> str | None:
+    """Why the app may not ingest uploads, or None when it may.
+
+    ``listen_address`` is the address the app's server listens on (Streamlit's ``server.address``;
+    empty means every interface). Uploads are allowed only by ``ui.allow_upload`` and on a loopback
+    address: a document ingested through the app is answered from for everyone who reaches it.
+    """
+    from assistant.llm.client import is_loopback
+
+    if not settings.ui.allow_upload:
+        return "Ingesting documents from the app is switched off (GUIDANCE_UI__ALLOW_UPLOAD=false)."
+    if not listen_address or not is_loopback(listen_address):
+        where = f"on {listen_address}" if listen_address else "on every network interface"
+        return (f"Ingesting documents from the app is off because the app listens {where}, beyond this machine: "
+                "an uploaded document would be answered from for every visitor. Use `guidance ingest PATH`, or "
+                "start the app with `guidance ui` (127.0.0.1 only).")
+    return None
+
+
 def current_build_id(settings: Settings) -> str | None:
     """The id of the current index build (None when there is none yet), without opening it."""
     from assistant.index import store

@@ -240,6 +240,17 @@ class AuditSettings(BaseModel):
     )
 
 
+class UISettings(BaseModel):
+    """The Streamlit app (``guidance ui``)."""
+
+    allow_upload: bool = Field(
+        True,
+        description="Let visitors of the app ingest documents on the Corpus page. An ingested document is indexed for "
+        "every user of the app; it is off, whatever this says, when the app listens on an address other than "
+        "loopback (127.0.0.1, ::1, localhost; Streamlit's server.address, which `guidance ui` sets to 127.0.0.1).",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the assistant."""
 
@@ -254,6 +265,7 @@ class Settings(BaseSettings):
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

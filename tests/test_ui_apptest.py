@@ -282,8 +282,19 @@ def test_corpus_lists_documents_status_history_and_passages_by_anchor(app_env):
     assert "Advanced or tender age is a mitigating factor" in " ".join(texts(at.expander[0].markdown))
 
 
+@pytest.fixture
+def loopback_server():
+    """The app as `guidance ui` starts it: Streamlit's server.address is 127.0.0.1 (uploads are off beyond it)."""
+    from streamlit import config
+
+    old = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", old)
+
+
 @pytest.mark.slow
-def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_path):
+def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_path, loopback_server):
     data = tmp_path / "data"
     shutil.copytree(corpus_settings.paths.data_dir, data)
     monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(data))
@@ -296,6 +307,22 @@ def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_p
     assert documents.loc["field-note", "Origin"] == "ingested"
     assert any("field-note" in s for s in texts(at.success))
     assert (data / "uploads" / "field-note.md").read_bytes() == note
+
+
+def test_corpus_upload_is_off_beyond_loopback_or_by_setting(app_env, monkeypatch, loopback_server):
+    at = new_app("views/corpus.py")
+    assert [u.key for u in at.get("file_uploader")] == ["corpus_upload"]  # 127.0.0.1: on
+    from streamlit import config
+
+    config.set_option("server.address", "0.0.0.0")
+    at = new_app("views/corpus.py")
+    assert not at.get("file_uploader")
+    assert any("beyond this machine" in t for t in texts(at.info))
+    config.set_option("server.address", "127.0.0.1")
+    monkeypatch.setenv("GUIDANCE_UI__ALLOW_UPLOAD", "false")
+    at = new_app("views/corpus.py")
+    assert not at.get("file_uploader")
+    assert any("GUIDANCE_UI__ALLOW_UPLOAD" in t for t in texts(at.info))
 
 
 # --- Evaluations ----------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from assistant.corpus.manifest import USER_KIND
 from assistant.corpus.passages import bundled_documents, decoy_topics, prepare_passages
 from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
@@ -83,7 +84,7 @@ def _user_meta(doc: ParsedDocument, path: Path) -> DocumentMeta:
         short_title=title if len(title) <= 60 else title[:57] + "...",
         path=str(path.resolve()),
         restatement=False,
-        kind="user",
+        kind=USER_KIND,
         description=f"Ingested by a user from {path.name}.",
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from assistant.api import upload_refusal
 from assistant.corpus.readers import SUPPORTED_SUFFIXES
 from assistant.corpus.status import status_on
 from assistant.errors import GuidanceError
@@ -113,8 +114,13 @@ st.header("Ingest documents")
 st.caption("Add .md, .txt, .pdf, .docx or .html files: they are split by section, embedded and indexed with the bundled "
            "corpus, in a new build that replaces the current one only when it is complete. Uploading a file with the "
            "name of an earlier upload replaces that document.")
-files = st.file_uploader("Documents to ingest", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
-                         accept_multiple_files=True, key="corpus_upload")
+refusal = upload_refusal(settings, st.get_option("server.address"))
+if refusal is not None:
+    st.info(refusal, icon=":material/lock:")
+    files = []
+else:
+    files = st.file_uploader("Documents to ingest", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                             accept_multiple_files=True, key="corpus_upload")
 if st.button("Ingest", type="primary", icon=":material/upload:", disabled=not files and status.exists, key="corpus_ingest"):
     folder = settings.paths.data_dir / "uploads"
     with st.status("Ingesting...", expanded=True) as box:
