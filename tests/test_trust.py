@@ -1,4 +1,5 @@
-"""Trust boundaries (issue 16, item 1): no ingested document passes for the guidelines.
+"""Trust boundaries (issue 16, items 1 and 2): no ingested document passes for the guidelines, and
+every reader is bounded.
 
 A user's document may copy the bundled corpus's anchors, title and headings; its citations must
 still say whose document they quote, only the bundled status history may speak to the status, the
@@ -139,3 +140,99 @@ def test_bundled_ids_are_reserved_for_user_documents(impostor, embedder, tmp_pat
     assert index.meta(user_ids[0]).kind == "user"
     assert index.meta("dhs-2021-guidelines").kind != "user"
 
+
+# --- item 2: every reader is bounded ---------------------------------------------------------------------
+
+PEAK_LIMIT = 1.5 * 2**30
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    from . import hostile_docs
+
+    folder = tmp_path_factory.mktemp("hostile")
+    for name in ("bomb.docx", "wide.docx", "form-bomb.pdf", "pages.pdf", "big.html", "tags.html"):
+        hostile_docs.MAKERS[name](folder / name)
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, setting", [
+    ("bomb.docx", "MAX_UNPACKED_BYTES"),  # 3.4 MB whose document.xml inflates to 1 GB
+    ("form-bomb.pdf", "MAX_UNPACKED_BYTES"),  # 200 KB whose form XObject decodes to 70 MB of text operators
+    ("pages.pdf", "MAX_PAGES"),
+    ("big.html", "MAX_HTML_TAGS"),  # 19 MB of tiny elements: 3.5 GB in the parser
+    ("wide.docx", "MAX_TEXT_CHARS"),  # within the package limits, over the text limit
+])
+def test_hostile_documents_are_refused_naming_the_limit_within_bounded_memory(hostile, name, setting):
+    from . import hostile_docs
+
+    code, output, peak = hostile_docs.peak_memory(hostile / name)
+    assert code == 2 and output.startswith("refused:") and f"GUIDANCE_INGEST__{setting}" in output, output
+    assert peak < PEAK_LIMIT, f"{name}: peak {peak / 2**20:.0f} MiB"
+
+
+@pytest.mark.slow
+def test_a_document_just_within_the_limits_is_read_within_bounded_memory(hostile):
+    from . import hostile_docs
+
+    code, output, peak = hostile_docs.peak_memory(hostile / "tags.html")  # 190,000 tags: just under the limit
+    assert code == 0 and output.startswith("read:"), output
+    assert peak < PEAK_LIMIT, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_cli_refuses_an_inflating_docx_with_exit_2_and_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    from . import hostile_docs
+
+    bomb = hostile_docs.docx_bomb(tmp_path / "bomb.docx", unpacked=50_000_000)
+    env = {"GUIDANCE_PATHS__DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(cli, ["ingest", str(bomb)], prog_name="guidance", env=env)
+    assert result.exit_code == 2, result.output
+    assert "GUIDANCE_INGEST__MAX_UNPACKED_BYTES" in result.output and "Traceback" not in result.output
+    env["GUIDANCE_INGEST__MAX_FILE_BYTES"] = "1000"
+    small = CliRunner().invoke(cli, ["ingest", str(bomb)], prog_name="guidance", env=env)
+    assert small.exit_code == 2 and "GUIDANCE_INGEST__MAX_FILE_BYTES" in small.output
+
+
+def test_non_regular_files_and_links_out_of_a_folder_are_refused(tmp_path):
+    import os
+
+    from assistant.corpus.readers import read_document
+    from assistant.errors import DocumentError
+    from assistant.index.ingest import _expand
+
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo):
+        with pytest.raises(DocumentError, match="not a regular file"):
+            read_document(path)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "note.md").write_text("# Note\n\nA note of the field office.\n", encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("A file outside the folder.\n", encoding="utf-8")
+    (folder / "inside.md").symlink_to(folder / "note.md")  # a link inside the folder is fine
+    assert [p.name for p in _expand([folder])] == ["inside.md", "note.md"]
+    (folder / "leak.txt").symlink_to(secret)
+    with pytest.raises(DocumentError, match="outside the folder"):
+        _expand([folder])
+
+
+def test_a_document_over_the_passage_limit_is_refused_and_the_index_kept(corpus_settings, embedder, tmp_path):
+    settings = make_settings(tmp_path / "data")
+    shutil.copytree(corpus_settings.paths.data_dir, settings.paths.data_dir, dirs_exist_ok=True)
+    settings.ingest.max_passages = 3
+    doc = tmp_path / "sections.md"
+    doc.write_text("# Sections\n\n" + "".join(f"## {i}. Part {i}\n\nThe text of part {i} of the note.\n\n" for i in range(1, 9)),
+                   encoding="utf-8")
+    from assistant.errors import DocumentTooLargeError
+    from assistant.index import store
+
+    before = store.current_build_id(settings.paths.index_dir)
+    with pytest.raises(DocumentTooLargeError, match="GUIDANCE_INGEST__MAX_PASSAGES"):
+        ingest(settings, [doc], embedder=embedder)
+    assert store.current_build_id(settings.paths.index_dir) == before
