@@ -170,6 +170,12 @@ class Assistant:
 
         return memo_bytes(analysis, case, self.passages(), fmt, narrative)
 
+    def memo_preview(self, analysis: FactorAnalysis, case: Case | None) -> str:
+        """The memo as Markdown with every text escaped, for showing in a page (a case's words stay words)."""
+        from assistant.cases.memo.markdown import render_markdown
+
+        return render_markdown(analysis, case, self.passages(), literal=True)
+
     def narrative(self, analysis: FactorAnalysis) -> Narrative:
         """Memo sentences drafted by the configured chat model, each verified (the model sees only a copy)."""
         from assistant.cases.narrative import draft_narrative
