@@ -185,6 +185,12 @@ class Assistant:
 
         return memo_bytes(analysis, case, self.passages(), fmt, narrative)
 
+    def memo_preview(self, analysis: FactorAnalysis, case: Case | None) -> str:
+        """The memo as Markdown with every text escaped, for showing in a page (a case's words stay words)."""
+        from assistant.cases.memo.markdown import render_markdown
+
+        return render_markdown(analysis, case, self.passages(), literal=True)
+
     def narrative(self, analysis: FactorAnalysis) -> Narrative:
         """Memo sentences drafted by the configured chat model, each verified (the model sees only a copy)."""
         from assistant.cases.narrative import draft_narrative
@@ -263,6 +269,25 @@ class Assistant:
         from assistant.evals.compare import compare_runs
 
         return compare_runs(run_a, run_b, ignore)
+
+
+def upload_refusal(settings: Settings, listen_address: str | None) -> str | None:
+    """Why the app may not ingest uploads, or None when it may.
+
+    ``listen_address`` is the address the app's server listens on (Streamlit's ``server.address``;
+    empty means every interface). Uploads are allowed only by ``ui.allow_upload`` and on a loopback
+    address: a document ingested through the app is answered from for everyone who reaches it.
+    """
+    from assistant.llm.client import is_loopback
+
+    if not settings.ui.allow_upload:
+        return "Ingesting documents from the app is switched off (GUIDANCE_UI__ALLOW_UPLOAD=false)."
+    if not listen_address or not is_loopback(listen_address):
+        where = f"on {listen_address}" if listen_address else "on every network interface"
+        return (f"Ingesting documents from the app is off because the app listens {where}, beyond this machine: "
+                "an uploaded document would be answered from for every visitor. Use `guidance ingest PATH`, or "
+                "start the app with `guidance ui` (127.0.0.1 only).")
+    return None
 
 
 def current_build_id(settings: Settings) -> str | None:

@@ -73,6 +73,37 @@ class ChunkSettings(BaseModel):
     min_chars: int = Field(80, ge=0, description="Trailing pieces shorter than this join the previous piece.")
 
 
+class IngestLimits(BaseModel):
+    """Bounds on every document read for ingest (command line and app), so a hostile file is refused, not obeyed.
+
+    A document over any bound is refused with exit 2 and a message that names the setting. The
+    defaults keep the reader's peak memory well under 1.5 GB for any input (docs/AUDIT.md).
+    """
+
+    max_file_bytes: int = Field(
+        20_000_000, ge=1, description="Largest file, in bytes, as it lies on disk (compressed, for .docx and .pdf)."
+    )
+    max_unpacked_bytes: int = Field(
+        20_000_000, ge=1,
+        description="Most bytes a file may unpack to: the parts of a .docx package together (their declared "
+        "uncompressed sizes, which the unzip enforces), or the decoded content streams of a PDF's pages together.",
+    )
+    max_ratio: float = Field(
+        100.0, ge=1,
+        description="Highest compression ratio (unpacked / packed size) of one part of a .docx package larger than "
+        "1 MB unpacked; ordinary Word XML compresses 5-20 times, a zip bomb hundreds of times.",
+    )
+    max_pages: int = Field(1000, ge=1, description="Most pages of a PDF.")
+    max_html_tags: int = Field(
+        200_000, ge=1, description="Most tags of an HTML page (each costs the parser about 1.5 KB of memory)."
+    )
+    max_text_chars: int = Field(
+        5_000_000, ge=1, description="Most characters of text a document may yield (the PDF text layer, or any reader's "
+        "canonical text)."
+    )
+    max_passages: int = Field(5000, ge=1, description="Most passages one ingested document may be split into.")
+
+
 class RetrievalSettings(BaseModel):
     """Hybrid retrieval: BM25 and dense similarity, fused by reciprocal rank."""
 
@@ -254,6 +285,17 @@ class AuditSettings(BaseModel):
     )
 
 
+class UISettings(BaseModel):
+    """The Streamlit app (``guidance ui``)."""
+
+    allow_upload: bool = Field(
+        True,
+        description="Let visitors of the app ingest documents on the Corpus page. An ingested document is indexed for "
+        "every user of the app; it is off, whatever this says, when the app listens on an address other than "
+        "loopback (127.0.0.1, ::1, localhost; Streamlit's server.address, which `guidance ui` sets to 127.0.0.1).",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the assistant."""
 
@@ -263,11 +305,13 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     chunking: ChunkSettings = Field(default_factory=ChunkSettings)
+    ingest: IngestLimits = Field(default_factory=IngestLimits)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

@@ -22,6 +22,10 @@ class DocumentError(InputError):
     """A document to ingest cannot be read: missing, corrupt, empty or of an unknown format."""
 
 
+class DocumentTooLargeError(DocumentError):
+    """A document to ingest is over one of the ingest limits (``GUIDANCE_INGEST__*``)."""
+
+
 class IndexMissingError(GuidanceError):
     """There is no index yet."""
 

@@ -84,8 +84,13 @@ def ask(at: AppTest, question: str) -> AppTest:
     return at
 
 
+def shown(markdown: str) -> str:
+    """The text a person sees of Markdown whose user text is escaped: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    return [shown(e.value) for e in elements]
 
 
 # --- Ask ---------------------------------------------------------------------------------------------
@@ -177,7 +182,7 @@ def test_two_sessions_never_share_chat_history(app_env):
 def frame(at: AppTest, column: str):
     found = [d.value for d in [*at.table, *at.dataframe] if column in d.value.columns]
     assert found, f"no table with a column {column!r}"
-    return found
+    return [f.map(lambda v: shown(v) if isinstance(v, str) else v) for f in found]
 
 
 def upload_case(at: AppTest, name: str, content: bytes) -> AppTest:
@@ -283,8 +288,19 @@ def test_corpus_lists_documents_status_history_and_passages_by_anchor(app_env):
     assert "Advanced or tender age is a mitigating factor" in " ".join(texts(at.expander[0].markdown))
 
 
+@pytest.fixture
+def loopback_server():
+    """The app as `guidance ui` starts it: Streamlit's server.address is 127.0.0.1 (uploads are off beyond it)."""
+    from streamlit import config
+
+    old = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", old)
+
+
 @pytest.mark.slow
-def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_path):
+def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_path, loopback_server):
     data = tmp_path / "data"
     shutil.copytree(corpus_settings.paths.data_dir, data)
     monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(data))
@@ -297,6 +313,22 @@ def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_p
     assert documents.loc["field-note", "Origin"] == "ingested"
     assert any("field-note" in s for s in texts(at.success))
     assert (data / "uploads" / "field-note.md").read_bytes() == note
+
+
+def test_corpus_upload_is_off_beyond_loopback_or_by_setting(app_env, monkeypatch, loopback_server):
+    at = new_app("views/corpus.py")
+    assert [u.key for u in at.get("file_uploader")] == ["corpus_upload"]  # 127.0.0.1: on
+    from streamlit import config
+
+    config.set_option("server.address", "0.0.0.0")
+    at = new_app("views/corpus.py")
+    assert not at.get("file_uploader")
+    assert any("beyond this machine" in t for t in texts(at.info))
+    config.set_option("server.address", "127.0.0.1")
+    monkeypatch.setenv("GUIDANCE_UI__ALLOW_UPLOAD", "false")
+    at = new_app("views/corpus.py")
+    assert not at.get("file_uploader")
+    assert any("GUIDANCE_UI__ALLOW_UPLOAD" in t for t in texts(at.info))
 
 
 # --- Evaluations ----------------------------------------------------------------------------------------
@@ -462,3 +494,49 @@ def test_clear_the_conversation_works_right_after_the_first_answer(app_env):
     assert at.session_state["ask_history"] == [] and at.button(key="ask_clear").disabled
     assert at.query_params["chat"] != first_id  # a new conversation
     assert not [m for m in at.chat_message]
+
+
+# --- user text is shown as text (issue 16, item 3) -----------------------------------------------------------
+
+IMAGE = "![pixel](http://127.0.0.1:9/track.png)"
+LINK = "[official DHS guidance](http://evil.example/guidance)"
+HOSTILE_ID = f"HX-16 {IMAGE} {LINK}"
+
+
+def _live_markdown(body: str) -> list[str]:
+    """The Markdown constructs in ``body`` that a browser would turn into an image or a link (none if escaped)."""
+    import re
+
+    return re.findall(r"(?<!\\)!?(?<!\\)\[[^\]\\]*(?<!\\)\]\(", body)
+
+
+def test_a_hostile_case_file_is_shown_as_text(app_env):
+    import re
+
+    from assistant.ui.render import md_escape
+
+    case = yaml.safe_load(HX001.read_text(encoding="utf-8"))
+    case["case_id"] = HOSTILE_ID
+    case["circumstances"]["family_in_us"] = [f"daughter {IMAGE}", f"see {LINK} **now**"]
+    case["circumstances"]["rehabilitation"] = [f"<img src=http://127.0.0.1:9/x.png> {LINK}"]
+    at = upload_case(new_app("views/memo.py"), "hx-16.yaml", yaml.safe_dump(case).encode())
+    assert not at.exception and not at.error, texts(at.error)
+    header = next(h.value for h in at.header if h.value.startswith("Findings for case"))
+    assert header == f"Findings for case {md_escape(HOSTILE_ID)}" and not _live_markdown(header)
+    cells = [str(v) for t in at.table for v in t.value.to_numpy().ravel()]
+    assert any("daughter" in c for c in cells)
+    assert not [c for c in cells if _live_markdown(c) or "**now**" in c or re.search(r"(?<!\\)<img", c)], cells
+    preview = [m.value for m in at.markdown if "Factor analysis" in m.value or "HX-16" in m.value]
+    assert preview and not [p for p in preview if _live_markdown(p) or re.search(r"(?<!\\)<img", p)]
+
+
+def test_hostile_file_and_field_names_in_errors_are_shown_as_text(app_env):
+    name = "[official DHS guidance](evil.example).yaml"  # a file name has no "/"
+    at = upload_case(new_app("views/memo.py"), name, b"case_id: [unclosed\n")
+    assert at.error and not [e.value for e in at.error if _live_markdown(e.value)], texts(at.error)
+    assert any("official DHS guidance" in e.value for e in at.error)
+    case = yaml.safe_load(HX001.read_text(encoding="utf-8"))
+    case[IMAGE] = 1
+    at = upload_case(new_app("views/memo.py"), "unknown-field.yaml", yaml.safe_dump(case).encode())
+    assert at.error and "pixel" in " ".join(texts(at.error)), texts(at.error)
+    assert not [e.value for e in at.error if _live_markdown(e.value)], texts(at.error)

@@ -160,3 +160,39 @@ def test_ask_cite_fill_the_memo_form_and_download_the_word_memo(app_url, tmp_pat
     text = "\n".join(p.text for p in memo.paragraphs)
     assert "Factor analysis memo: case BR-7" in text
     assert "advanced or tender age" in text.lower()
+
+
+def test_a_hostile_case_file_is_shown_as_text_and_fetches_nothing(app_url, tmp_path):
+    """Issue 16, item 3: a case id with a remote image and a link posing as official guidance stays text."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
+    import yaml
+
+    from assistant.evals import data_dir
+
+    image, link = "![pixel](http://127.0.0.1:9/track.png)", "[official DHS guidance](http://evil.example/guidance)"
+    case = yaml.safe_load((data_dir("cases") / "hx-001.yaml").read_text(encoding="utf-8"))
+    case["case_id"] = f"HX-16 {image} {link}"
+    case["circumstances"]["family_in_us"] = [f"daughter {image}", f"see {link}"]
+    path = tmp_path / "hostile-case.yaml"
+    path.write_text(yaml.safe_dump(case), encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+            page.set_default_timeout(60_000)
+            outside: list[str] = []
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(app_url) else None)
+            page.goto(f"{app_url}/memo")
+            page.locator("input[type=file]").first.set_input_files(str(path))
+            header = page.get_by_role("heading").filter(has_text="Findings for case")
+            header.wait_for()
+            assert header.inner_text().strip() == f"Findings for case HX-16 {image} {link}"
+            page.get_by_text("Preview the memo").click()
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "hostile-memo.png"), full_page=True)
+            assert page.locator("a", has_text="official DHS guidance").count() == 0
+            assert page.locator("img[src*='track.png'], img[src*='127.0.0.1:9']").count() == 0
+            assert not [u for u in outside if "127.0.0.1:9" in u or "evil.example" in u], outside
+        finally:
+            browser.close()

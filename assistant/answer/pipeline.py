@@ -93,10 +93,10 @@ def verify(index: Index, answer: Answer) -> Answer:
     The fixed lines of a deterministic answer (the premise correction, the memo hint, a part's
     header) are kept; related quotes that fail the checker are dropped.
     """
-    related = [c for c in answer.related if not check_citation(c, index.texts, index.passages)]
+    related = [c for c in answer.related if not check_citation(c, index.texts, index.passages, metas=index.metas)]
     if len(related) != len(answer.related):
         answer = answer.model_copy(update={"related": related})
-    kept = [c for c in answer.citations if not check_citation(c, index.texts, index.passages)]
+    kept = [c for c in answer.citations if not check_citation(c, index.texts, index.passages, metas=index.metas)]
     if len(kept) != len(answer.citations):
         if not kept:
             answer = Answer(question=answer.question, answer=REFUSAL, refused=True, retrieved=answer.retrieved,
@@ -105,7 +105,7 @@ def verify(index: Index, answer: Answer) -> Answer:
             lines = [f"{c.quote} [{i}]" for i, c in enumerate(kept, 1)]
             answer = answer.model_copy(update={"citations": kept, "answer": "\n".join(lines), "parts": [],
                                                "premise_corrected": False, "memo_hint": False})
-    answer.check = check_answer(answer, index.texts, index.passages)
+    answer.check = check_answer(answer, index.texts, index.passages, index.metas)
     return answer
 
 
@@ -180,7 +180,10 @@ def _single(
     started = time.perf_counter()
     query = frame.searched_for
     vector = index.embedder.embed_query(query)
-    results = search(index, query, settings.retrieval, k=request.k, filters=request.filters, query_vector=vector)
+    filters = request.filters
+    if filters is None and frame.ask == "status":  # only the bundled status history speaks to the status
+        filters = Filters(doc_ids=index.bundled_ids())
+    results = search(index, query, settings.retrieval, k=request.k, filters=filters, query_vector=vector)
     timings["retrieve_ms"] = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()

@@ -187,7 +187,7 @@ def _citations(analysis: FactorAnalysis, source: PassageSet, known: set[str]) ->
         own_count, flawed = 0, False
         for j, c in enumerate(citations):
             path = f"{base}.citations[{j}]"
-            problems = check_citation(c, source.texts, source.passages, path)
+            problems = check_citation(c, source.texts, source.passages, path, source.metas)
             if problems:
                 findings += problems
                 flawed = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from assistant.types import Answer, CheckReport, Finding, Passage
+from assistant.types import Answer, CheckReport, DocumentMeta, Finding, Passage
 
 from .citations import check_citation
 from .rules import ANSWER_CONSTANTS, CLARIFY, PART_HEADER, REFUSAL, finding
@@ -14,11 +14,14 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _QUOTED_LINE = re.compile(r"^(?:- )?(?P<text>.*?)(?P<markers>(?: \[\d+\])+)$")
 
 
-def check_answer(answer: Answer, texts: Mapping[str, str], passages: Sequence[Passage]) -> CheckReport:
-    """All answer rules: citation integrity, markers, refusal form."""
+def check_answer(
+    answer: Answer, texts: Mapping[str, str], passages: Sequence[Passage], metas: Mapping[str, DocumentMeta] | None = None
+) -> CheckReport:
+    """All answer rules: citation integrity (with ``metas``: no user document passing for the guidelines), markers,
+    refusal form."""
     findings: list[Finding] = []
     for i, citation in enumerate(answer.citations):
-        findings.extend(check_citation(citation, texts, passages, path=f"citations[{i}]"))
+        findings.extend(check_citation(citation, texts, passages, f"citations[{i}]", metas))
     if answer.refused:
         if not answer.answer.startswith((REFUSAL, CLARIFY)):
             findings.append(finding("REFUSAL_WORDING", f"a refusal must begin with \"{REFUSAL}\"", "answer"))
@@ -32,7 +35,7 @@ def check_answer(answer: Answer, texts: Mapping[str, str], passages: Sequence[Pa
                 findings.append(finding("ANSWER_MARKER_UNRESOLVED", f"marker [{marker}] has no citation", "answer"))
         findings.extend(_line_findings(answer))
     for i, citation in enumerate(answer.related):
-        for f in check_citation(citation, texts, passages, path=f"related[{i}]"):
+        for f in check_citation(citation, texts, passages, f"related[{i}]", metas):
             findings.append(finding("RELATED_INVALID", f"related quote {i + 1}: {f.message}", f"related[{i}]"))
     return CheckReport.of(findings)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from assistant.types import Citation, Finding, Passage
+from assistant.corpus.manifest import claims_bundled, is_bundled
+from assistant.types import Citation, DocumentMeta, Finding, Passage
 
 from .rules import finding
 
@@ -18,12 +19,26 @@ def containing_passage(passages: Sequence[Passage], doc_id: str, start: int, end
 
 
 def check_citation(
-    citation: Citation, texts: Mapping[str, str], passages: Sequence[Passage], path: str = "citation"
+    citation: Citation, texts: Mapping[str, str], passages: Sequence[Passage], path: str = "citation",
+    metas: Mapping[str, DocumentMeta] | None = None,
 ) -> list[Finding]:
-    """Integrity of one citation: real document, exact quote at its offsets, the anchor's passage."""
+    """Integrity of one citation: real document, exact quote at its offsets, the anchor's passage.
+
+    With ``metas`` (the documents' metadata), also that a citation of a user's document does not
+    pass for the guidelines: its label or anchor may not claim a bundled document.
+    """
     text = texts.get(citation.doc_id)
     if text is None:
         return [finding("CITE_UNKNOWN_DOC", f"{path}: document '{citation.doc_id}' is not in the index", path)]
+    if metas is not None and not is_bundled(metas.get(citation.doc_id)):
+        claimed = claims_bundled(citation.label or "", citation.anchor, dict(metas))
+        if claimed is not None:
+            return [finding(
+                "CITE_NOT_GUIDELINES",
+                f"{path}: the citation reads as '{claimed}' (label '{short(citation.label or '')}', anchor "
+                f"'{citation.anchor}'), but '{citation.doc_id}' is a document a user ingested, not part of the guidelines",
+                path,
+            )]
     if not citation.quote.strip():
         return [finding("CITE_EMPTY_QUOTE", f"{path}: the quote is empty", path)]
     if not (0 <= citation.start < citation.end <= len(text)):

@@ -41,7 +41,7 @@ def check_file(
     data = read_json(path)
     if ANSWER_KEYS <= data.keys():
         answer = _validate(Answer, data, path, "an answer (docs/CONTRACTS.md section 2)")
-        report = check_answer(answer, source.texts, source.passages)
+        report = check_answer(answer, source.texts, source.passages, source.metas)
         if answer.status is not None and answer.status.state != "unknown":
             s = answer.status
             extra = check_status(s.doc_id, s.as_of, s.state, source, settings, "status")

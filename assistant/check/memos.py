@@ -31,7 +31,7 @@ def check_memo_lines(lines: Sequence[MemoLine], cited: Sequence[Citation], sourc
     """Findings of the memo rules for a memo's texts and its numbered citations (1-based, in order)."""
     findings: list[Finding] = []
     for i, c in enumerate(cited):
-        findings += check_citation(c, source.texts, source.passages, path=f"memo.citations[{i}]")
+        findings += check_citation(c, source.texts, source.passages, f"memo.citations[{i}]", source.metas)
     for n, line in enumerate(lines):
         where = f"memo.texts[{n}]"
         if line.kind == "quote":

@@ -46,6 +46,8 @@ RULES: dict[str, Rule] = {
         Rule("CITE_QUOTE_NOT_FOUND", "error", "The quote is not text of the cited document (fabricated or altered)."),
         Rule("CITE_EMPTY_QUOTE", "error", "A citation quotes nothing."),
         Rule("CITE_WRONG_PASSAGE", "error", "The cited span does not lie in a passage with the cited anchor."),
+        Rule("CITE_NOT_GUIDELINES", "error", "A citation's label or anchor claims a bundled document (the guidelines or "
+             "their status history), but the cited document is one a user ingested.", "about"),
         Rule("ANSWER_MARKER_UNRESOLVED", "error", "The answer text has a marker [n] with no citation n."),
         Rule("ANSWER_UNCITED", "error", "An answer that is not a refusal has no citation."),
         Rule("REFUSAL_WITH_CITATIONS", "warning", "A refusal carries citations; refusals cite nothing."),

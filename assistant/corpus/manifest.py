@@ -18,6 +18,10 @@ from assistant.types import DocumentMeta, Passage
 
 GUIDELINES_ID = "dhs-2021-guidelines"
 MANIFEST_NAME = "manifest.yaml"
+USER_KIND = "user"
+"""``DocumentMeta.kind`` of a document a user ingested (set by the ingest, never read from the document)."""
+USER_LABEL = 'User document "{title}" (not part of the guidelines)'
+"""How a user document's passages are labelled: its title, and that it is not the guidelines."""
 
 
 def bundled_dir() -> Path:
@@ -58,9 +62,41 @@ def _load_manifest_cached(corpus_dir: Path) -> Manifest:
         raise ConfigError(f"the corpus manifest {path} is invalid: {exc}") from None
 
 
+def is_bundled(meta: DocumentMeta | None) -> bool:
+    """Whether a document is one of the bundled corpus's (the guidelines, their status history), not a user's."""
+    return meta is not None and meta.kind != USER_KIND
+
+
+def user_anchor(doc_id: str, anchor: str) -> str:
+    """A user document's anchor in its own namespace (``doc-id:anchor``), so it never names a bundled unit."""
+    return f"{doc_id}:{anchor}"
+
+
+def claims_bundled(label: str, anchor: str | None, metas: dict[str, DocumentMeta] | list[DocumentMeta]) -> str | None:
+    """The short title of the bundled document a citation's label or anchor claims, or None.
+
+    A label claims a bundled document when it is, or begins with, that document's short title
+    ("Guidelines 2021, II.B, ..."); an anchor claims it when it is one of that document's anchors.
+    """
+    for meta in metas.values() if isinstance(metas, dict) else metas:
+        if not is_bundled(meta):
+            continue
+        title = meta.short_title
+        if label == title or label.startswith(f"{title},") or (anchor and anchor in meta.anchors):
+            return title
+    return None
+
+
 def passage_label(meta: DocumentMeta | None, passage: Passage) -> str:
-    """The human label of a passage, e.g. 'Guidelines 2021, II.B, mitigating factor: lengthy presence'."""
-    parts = [meta.short_title if meta else passage.doc_id]
+    """The human label of a passage, e.g. 'Guidelines 2021, II.B, mitigating factor: lengthy presence'.
+
+    A user document's label begins with ``USER_LABEL`` (its title and "not part of the guidelines"),
+    so it can never read like a bundled document's, whatever its title, headings or anchors.
+    """
+    if meta is not None and not is_bundled(meta):
+        parts = [USER_LABEL.format(title=meta.short_title)]
+    else:
+        parts = [meta.short_title if meta else passage.doc_id]
     if passage.section:
         parts.append(passage.section)
     unit = meta.anchors.get(passage.anchor) if (meta and passage.anchor) else None

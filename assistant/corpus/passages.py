@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import ConfigError, DocumentError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
-from .manifest import load_manifest, passage_label
+from .manifest import is_bundled, load_manifest, passage_label, user_anchor
 
 if TYPE_CHECKING:
     from assistant.config import ChunkSettings, Settings
@@ -31,8 +31,18 @@ class PassageSet:
     metas: dict[str, DocumentMeta]
 
     def with_anchor(self, anchor: str, doc_id: str | None = None) -> list[Passage]:
-        """The passages that carry ``anchor`` (in ``doc_id`` when given), in document order."""
-        return [p for p in self.passages if p.anchor == anchor and (doc_id is None or p.doc_id == doc_id)]
+        """The passages that carry ``anchor`` (in ``doc_id`` when given, else in a bundled document), in order.
+
+        Without ``doc_id`` only the bundled documents are searched: an anchor names a unit of the
+        guidelines or their history, and a user's document never answers for one.
+        """
+        if doc_id is None:
+            return [p for p in self.passages if p.anchor == anchor and is_bundled(self.metas.get(p.doc_id))]
+        return [p for p in self.passages if p.anchor == anchor and p.doc_id == doc_id]
+
+    def bundled_ids(self) -> list[str]:
+        """The ids of the bundled documents (the guidelines and their status history), in order."""
+        return [doc_id for doc_id, meta in self.metas.items() if is_bundled(meta)]
 
     def words(self) -> frozenset[str]:
         """Every word of the passages, their labels, headings and aliases (computed once)."""
@@ -49,6 +59,9 @@ def prepare_passages(doc: ParsedDocument, meta: DocumentMeta, chunking: ChunkSet
     """Split a document into passages, each labelled and carrying its anchor's aliases."""
     from .splitter import split_document
 
+    if not is_bundled(meta):  # a user's anchors live in the document's own namespace
+        blocks = [b.model_copy(update={"anchor": user_anchor(doc.doc_id, b.anchor)}) if b.anchor else b for b in doc.blocks]
+        doc = doc.model_copy(update={"blocks": blocks})
     passages = split_document(doc, chunking)
     if not passages:
         raise DocumentError(f"{doc.source} has no text that could be split into passages")

@@ -18,7 +18,7 @@ from assistant.types import Block, ParsedDocument, Passage
 
 from .readers import DATE_LINE_RE, MEMO_FIELD_RE
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: a user document's anchors are namespaced (doc-id:anchor) and its labels name it
 
 _ROMAN = re.compile(r"^M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _COMPOSITE = re.compile(r"^([IVXLCDM]+)\.([A-Z])(?:\.(\d{1,2}))?\.?(?:\s+|$)")

@@ -48,7 +48,7 @@ def primary_anchor(item: QuestionItem) -> str:
 def score_question(item: QuestionItem, seen: Observed, source: PassageSet, ms: float) -> QuestionResult:
     """The result of one question item: its answer, expectations, label, retrieval scores and time."""
     answer, e = seen.answer, item.expect
-    valid = [not check_citation(c, source.texts, source.passages) for c in answer.citations]
+    valid = [not check_citation(c, source.texts, source.passages, metas=source.metas) for c in answer.citations]
     cited = _unique(seen.cited)
     expectations = [Expectation(name="refused", expected=item.should_refuse, actual=answer.refused,
                                 passed=item.should_refuse == answer.refused)]
@@ -132,7 +132,7 @@ def score_case(item: CaseItem, analysis: FactorAnalysis, source: PassageSet, ms:
     citations = [c for p in analysis.priorities for c in p.citations] + [
         c for f in analysis.aggravating + analysis.mitigating for c in f.citations
     ]
-    valid = [not check_citation(c, source.texts, source.passages) for c in citations]
+    valid = [not check_citation(c, source.texts, source.passages, metas=source.metas) for c in citations]
     return CaseResult(
         id=item.id, case_id=analysis.case_id, source=item.case_file or "inline",
         expect=e.model_dump(exclude_defaults=True, mode="json"), output=analysis.model_dump(mode="json"),

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from assistant import datafolder
+from assistant.corpus.manifest import USER_KIND
 from assistant.corpus.passages import bundled_documents, decoy_topics, prepare_passages
+from assistant.corpus.readers.common import over_limit
 from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
@@ -27,7 +29,7 @@ from . import store
 from .text import embed_text
 
 if TYPE_CHECKING:
-    from assistant.config import Settings
+    from assistant.config import IngestLimits, Settings
 
     from .embed import Embedder
 
@@ -52,7 +54,12 @@ def _sha(text: str) -> str:
 
 
 def _expand(paths: list[Path]) -> list[Path]:
-    """Files named, and supported files inside folders named; a missing path is an error."""
+    """Files named, and supported files inside folders named; a missing path is an error.
+
+    Inside a folder, every entry with a supported suffix that is not a folder is taken (the reader
+    refuses one that is not a regular file), and a symbolic link that leads out of the folder is
+    refused: naming a folder never reads a file elsewhere on the machine.
+    """
     from assistant.corpus.readers import SUPPORTED_SUFFIXES
 
     files: list[Path] = []
@@ -60,7 +67,18 @@ def _expand(paths: list[Path]) -> list[Path]:
         if not path.exists():
             raise DocumentError(f"{path} does not exist; check the path and try again")
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            root = path.resolve()
+            found = []
+            for entry in sorted(path.rglob("*")):
+                if entry.suffix.lower() not in SUPPORTED_SUFFIXES or entry.is_dir():
+                    continue
+                target = entry.resolve()
+                if not target.is_relative_to(root):
+                    raise DocumentError(
+                        f"{entry} is a link to {target}, outside the folder {path}; links out of an ingested folder are "
+                        "not followed: ingest that file by its own path if you mean to"
+                    )
+                found.append(entry)
             if not found:
                 raise DocumentError(f"{path} holds no .md, .txt, .pdf, .docx or .html file to ingest")
             files.extend(found)
@@ -84,18 +102,20 @@ def _user_meta(doc: ParsedDocument, path: Path) -> DocumentMeta:
         short_title=title if len(title) <= 60 else title[:57] + "...",
         path=str(path.resolve()),
         restatement=False,
-        kind="user",
+        kind=USER_KIND,
         description=f"Ingested by a user from {path.name}.",
     )
 
 
-def _read_user_documents(paths: list[Path], bundled_ids: set[str]) -> list[tuple[ParsedDocument, DocumentMeta]]:
+def _read_user_documents(
+    paths: list[Path], bundled_ids: set[str], limits: IngestLimits
+) -> list[tuple[ParsedDocument, DocumentMeta]]:
     from assistant.corpus.readers import read_document
 
     out = []
     taken = set(bundled_ids)
     for path in _expand(paths):
-        doc = read_document(path, doc_id=_user_doc_id(path, taken))
+        doc = read_document(path, doc_id=_user_doc_id(path, taken), limits=limits)
         taken.add(doc.doc_id)
         out.append((doc, _user_meta(doc, path)))
     return out
@@ -124,7 +144,7 @@ def ingest(
     # Read everything first: a bad document fails before any lock or write.
     docs = bundled_documents(settings.paths.corpus_dir)
     bundled_ids = {d.doc_id for d, _ in docs}
-    new_user = _read_user_documents(paths or [], bundled_ids)
+    new_user = _read_user_documents(paths or [], bundled_ids, settings.ingest)
 
     # The lock before the model: a second ingest is told at once, not after seconds of loading.
     with store.ingest_lock(root):
@@ -141,6 +161,9 @@ def ingest(
         docs.extend(new_user)
 
         per_doc = [(doc, meta, prepare_passages(doc, meta, settings.chunking)) for doc, meta in docs]
+        for doc, meta, ps in per_doc:  # before anything is written: a refused document leaves the index as it was
+            if meta.kind == USER_KIND and len(ps) > settings.ingest.max_passages:
+                raise over_limit(doc.source, "its number of passages", len(ps), settings.ingest.max_passages, "max_passages")
         passages = [p for _, _, ps in per_doc for p in ps]
         if previous is not None and previous_dir is not None and not rebuild:
             old = [(p.id, embed_text(p)) for p in store.read_passages(previous_dir)]

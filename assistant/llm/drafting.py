@@ -140,7 +140,7 @@ def check_claim(raw: Any, shown: dict[str, Passage], source: PassageSet, setting
             claim.problems.append(f"{where}: the quote \"{_short(quote)}\" is not in {pid}{hint}")
             continue
         citation = make_citation(source, passage, *span)
-        findings = check_citation(citation, source.texts, source.passages)
+        findings = check_citation(citation, source.texts, source.passages, metas=source.metas)
         if findings:
             claim.problems.append(f"{where}: {findings[0].message}")
             continue

@@ -82,9 +82,9 @@ def citation_title(number: int | str, citation: Citation) -> str:
 def show_citation(source: PassageSet, number: int | str, citation: Citation, expanded: bool = False) -> None:
     """A numbered marker (``R1`` for a related quote) that opens the cited passage, the quoted words highlighted."""
     with st.expander(citation_title(number, citation), expanded=expanded):
-        where = f"{citation.doc_id}, characters {citation.start}-{citation.end}"
+        where = md_escape(f"{citation.doc_id}, characters {citation.start}-{citation.end}")
         if citation.anchor:
-            where += f", anchor `{citation.anchor}`"
+            where += f", anchor {md_escape(citation.anchor)}"
         st.caption(md_escape(citation.label) + f" ({where})" if citation.label else where)
         passage = cited_passage(source, citation)
         if passage is not None and passage.text[citation.start - passage.start : citation.end - passage.start] == citation.quote:
@@ -99,8 +99,8 @@ def show_citation(source: PassageSet, number: int | str, citation: Citation, exp
 def show_passage(passage: Passage, title: str | None = None, expanded: bool = False) -> None:
     """A passage in an expander titled by its label (no highlight)."""
     with st.expander(title or md_escape(passage.label or passage.id), expanded=expanded):
-        st.caption(f"{passage.doc_id}, section {passage.section or '(none)'}, characters {passage.start}-{passage.end}"
-                   + (f", anchor `{passage.anchor}`" if passage.anchor else ""))
+        st.caption(md_escape(f"{passage.doc_id}, section {passage.section or '(none)'}, characters {passage.start}-{passage.end}"
+                             + (f", anchor {passage.anchor}" if passage.anchor else "")))
         st.markdown(highlight_html(passage.text, 0, 0), unsafe_allow_html=True)
 
 

@@ -113,4 +113,6 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except GuidanceError as exc:
-        st.error(str(exc), icon=":material/error:")
+        from .render import md_escape
+
+        st.error(md_escape(str(exc)), icon=":material/error:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .blocks import Narrative, memo_blocks
@@ -12,12 +13,24 @@ if TYPE_CHECKING:
     from assistant.types import FactorAnalysis
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
+_LEADING_NUMBER = re.compile(r"^(\s*\d+)\.(\s)")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows literally: no emphasis, links, images, LaTeX or HTML."""
+    return _LEADING_NUMBER.sub(r"\1\\.\2", _MD_SPECIAL.sub(r"\\\1", text))
+
+
 def render_markdown(
-    analysis: FactorAnalysis, case: Case | None, source: PassageSet, narrative: Narrative | None = None
+    analysis: FactorAnalysis, case: Case | None, source: PassageSet, narrative: Narrative | None = None,
+    literal: bool = False,
 ) -> str:
-    """The memo as Markdown."""
+    """The memo as Markdown; with ``literal`` every text (the case's own words included) is escaped, for display."""
     out: list[str] = []
     for b in memo_blocks(analysis, case, source, narrative):
+        if literal:
+            b = _escaped(b)
         if b.kind == "title":
             out.append(f"# {b.text}")
         elif b.kind == "heading":
@@ -33,9 +46,20 @@ def render_markdown(
         elif b.kind == "table":
             head = b.header if any(b.header) else ["Item", "Value"]
             lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
-            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
+            cell = (lambda c: c.replace("\n", "; ")) if literal else _md_cell  # literal: "|" is escaped already
+            lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in b.rows]
             out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
+
+
+def _escaped(block):
+    """A copy of a block whose texts are all escaped for Markdown."""
+    import dataclasses
+
+    esc = escape_markdown
+    changes = {"text": esc(block.text), "lead": esc(block.lead), "items": [esc(i) for i in block.items],
+               "header": [esc(h) for h in block.header], "rows": [[esc(c) for c in row] for row in block.rows]}
+    return dataclasses.replace(block, **{k: v for k, v in changes.items() if hasattr(block, k)})
 
 
 def _md_cell(text: str) -> str:

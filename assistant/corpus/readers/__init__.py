@@ -1,21 +1,26 @@
 """Readers: turn .md .txt .pdf .docx .html files into a ``ParsedDocument``.
 
 One module per format (``markdown``, ``plaintext``, ``pdf``, ``word``, ``html``) yields draft
-blocks; ``common.assemble`` lays them out as the canonical text with exact offsets. PDFs are read
+blocks; ``common.assemble`` lays them out as the canonical text with exact offsets. Every read is
+bounded (``config.IngestLimits``): only regular files, their size on disk, what a .docx or PDF
+unpacks to, a PDF's pages and the text a document yields. PDFs are read
 through pypdf's text visitor: font sizes and baselines tell body text from footnote markers,
 footnotes, running headers and page numbers (see ``pdf``).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
+from assistant.config import IngestLimits
 from assistant.errors import DocumentError
 from assistant.types import ParsedDocument
 
-from .common import DATE_LINE_RE, MEMO_FIELD_RE, assemble, normalize
+from .common import DATE_LINE_RE, MEMO_FIELD_RE, assemble, normalize, over_limit
 
 __all__ = ["DATE_LINE_RE", "MEMO_FIELD_RE", "SUPPORTED_SUFFIXES", "read_document", "slugify"]
 
@@ -37,25 +42,36 @@ def _parser(fmt: str):
     return parse
 
 
-def read_document(path: Path, doc_id: str | None = None) -> ParsedDocument:
-    """Read one file into canonical text and blocks; raise DocumentError when it cannot be used."""
+def read_document(path: Path, doc_id: str | None = None, limits: IngestLimits | None = None) -> ParsedDocument:
+    """Read one file into canonical text and blocks; raise DocumentError when it cannot be used or is over a limit."""
+    limits = limits or IngestLimits()
     path = Path(path)
-    if not path.exists():
-        raise DocumentError(f"{path} does not exist; check the path and try again.")
-    if path.is_dir():
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DocumentError(f"{path} does not exist; check the path and try again.") from None
+    except OSError as exc:
+        raise DocumentError(f"{path} cannot be opened ({exc.strerror or exc}); check that it is readable.") from None
+    if stat.S_ISDIR(info.st_mode):
         raise DocumentError(f"{path} is a folder, not a file; pass the path of one document.")
+    if not stat.S_ISREG(info.st_mode):  # /dev/zero, a FIFO or a socket: reading it never ends, or blocks
+        raise DocumentError(f"{path} is not a regular file (a device, pipe or socket); pass the path of a document file.")
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DocumentError(
             f"{path} has an unsupported format ({path.suffix or 'no suffix'}); "
             f"convert it to one of {', '.join(SUPPORTED_SUFFIXES)}."
         )
+    if info.st_size > limits.max_file_bytes:
+        raise over_limit(path, "its size in bytes", info.st_size, limits.max_file_bytes, "max_file_bytes")
     parse = _parser(fmt)
     try:
-        title, drafts = parse(path)
+        title, drafts = parse(path, limits) if fmt in ("pdf", "docx", "html") else parse(path)
     except OSError as exc:
         raise DocumentError(f"{path} cannot be opened ({exc.strerror or exc}); check that it is readable.") from None
     blocks, text = assemble(drafts)
+    if len(text) > limits.max_text_chars:
+        raise over_limit(path, "its text in characters", len(text), limits.max_text_chars, "max_text_chars")
     if not blocks:
         raise DocumentError(f"{path} contains no text; check that it is the document you meant to add.")
     title = normalize(title) if title else None

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import DocumentError
+from assistant.errors import DocumentError, DocumentTooLargeError
 from assistant.types import Block
 
 # A field of a memo's header block ("MEMORANDUM FOR:", "FROM:", "SUBJECT:" ...), or its date line.
@@ -70,6 +70,14 @@ def is_run_in(lead: str, text: str) -> bool:
     if lead == text:
         return len(text) <= 150
     return lead[-1] in ".:?!)\u2014\u2013-" or text[len(lead):].lstrip()[:1] in (":", ".", "\u2014", "\u2013", "-")
+
+
+def over_limit(path: Path | str, what: str, value: float, limit: float, setting: str) -> DocumentTooLargeError:
+    """The error of a document over an ingest limit: what it measures, the limit, and the setting that sets it."""
+    return DocumentTooLargeError(
+        f"{path} is refused: {what} is {value:,.0f}, over the limit of {limit:,.0f} (GUIDANCE_INGEST__{setting.upper()}); "
+        "split the document, or raise the setting if you trust the file."
+    )
 
 
 def decode(path: Path) -> str:

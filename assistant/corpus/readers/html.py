@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import DocumentError
 
-from .common import ANCHOR_RE, Draft, decode, subject
+from .common import ANCHOR_RE, Draft, decode, over_limit, subject
+
+if TYPE_CHECKING:
+    from assistant.config import IngestLimits
+
+_TAG = re.compile(r"<[A-Za-z]")  # an opening tag: each becomes an element of the parse tree
 
 _HTML_DROP = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "form", "button"}
 _HTML_BLOCKS = {"div", "section", "article", "main", "body", "html", "ul", "ol", "dl", "table", "tbody", "thead",
@@ -16,13 +22,20 @@ _HTML_PARAS = {"p", "dt", "dd", "pre", "address", "figcaption", "summary", "capt
 MAX_DEPTH = 256  # elements nested deeper than this are no real page (browsers stop at 512); the walk recurses
 
 
-def read_html(path: Path) -> tuple[str | None, list[Draft]]:
-    """The title (<title>, first <h1> or SUBJECT line) and draft blocks of an HTML page."""
+def read_html(path: Path, limits: IngestLimits) -> tuple[str | None, list[Draft]]:
+    """The title (<title>, first <h1> or SUBJECT line) and draft blocks of an HTML page.
+
+    The tags are counted before parsing (the parse tree costs far more memory than the file).
+    """
     from bs4 import BeautifulSoup
     from bs4.builder import ParserRejectedMarkup
 
+    source = decode(path)
+    tags = sum(1 for _ in _TAG.finditer(source))
+    if tags > limits.max_html_tags:
+        raise over_limit(path, "its number of tags", tags, limits.max_html_tags, "max_html_tags")
     try:
-        soup = BeautifulSoup(decode(path), "html.parser")
+        soup = BeautifulSoup(source, "html.parser")
     except ParserRejectedMarkup:
         raise DocumentError(f"{path} is not well-formed HTML; save the page again from a browser.") from None
     title = soup.title.get_text(" ", strip=True) if soup.title else None

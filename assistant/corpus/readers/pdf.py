@@ -10,10 +10,14 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.errors import DocumentError
+from assistant.errors import DocumentError, DocumentTooLargeError
 
-from .common import DATE_LINE_RE, ITEM_RE, MEMO_FIELD_RE, WS, Draft, heading_line, join_lines, numeral_heading
+from .common import DATE_LINE_RE, ITEM_RE, MEMO_FIELD_RE, WS, Draft, heading_line, join_lines, numeral_heading, over_limit
+
+if TYPE_CHECKING:
+    from assistant.config import IngestLimits
 
 
 @dataclass
@@ -47,10 +51,14 @@ _LETTERHEAD = re.compile(
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 
 
-def read_pdf(path: Path) -> tuple[str | None, list[Draft]]:
-    """The title and draft blocks of a PDF: memo header fields, body blocks, then its footnotes."""
+def read_pdf(path: Path, limits: IngestLimits) -> tuple[str | None, list[Draft]]:
+    """The title and draft blocks of a PDF: memo header fields, body blocks, then its footnotes.
+
+    Bounded before each page is read: the page count, the decoded size of the pages' content
+    streams (and the form XObjects they draw) together, and the characters of text extracted.
+    """
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PyPdfError
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
     # pypdf logs its repairs ("EOF marker not found") as warnings; our error says it once, clearly.
     pypdf_logger = logging.getLogger("pypdf")
@@ -60,10 +68,20 @@ def read_pdf(path: Path) -> tuple[str | None, list[Draft]]:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(f"{path} is an encrypted PDF; save an unencrypted copy (without a password) and add that.")
-        pages = [_pdf_page_lines(page, number) for number, page in enumerate(reader.pages)]
+        if len(reader.pages) > limits.max_pages:
+            raise over_limit(path, "its number of pages", len(reader.pages), limits.max_pages, "max_pages")
+        budget = _Budget(path, limits)
+        pages = []
+        for number, page in enumerate(reader.pages):
+            budget.unpack(page)
+            pages.append(_pdf_page_lines(page, number, budget))
         meta_title = reader.metadata.title if reader.metadata else ""
     except DependencyError:
         raise DocumentError(f"{path} is an encrypted PDF; save an unencrypted copy (without a password) and add that.") from None
+    except LimitReachedError as exc:
+        raise DocumentTooLargeError(
+            f"{path} is refused: it is over a limit of the PDF reader pypdf ({exc}); split the document."
+        ) from None
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error, RecursionError) as exc:
         raise DocumentError(
             f"{path} is not a readable PDF ({type(exc).__name__}); it may be truncated or damaged: download or export it again."
@@ -84,7 +102,53 @@ def read_pdf(path: Path) -> tuple[str | None, list[Draft]]:
     return title or first_heading or meta_title or None, drafts
 
 
-def _pdf_page_lines(page, number: int) -> list[_Line]:
+class _Budget:
+    """What a PDF's pages may still unpack to and yield as text (``IngestLimits``)."""
+
+    def __init__(self, path: Path, limits: IngestLimits):
+        self.path, self.limits, self.unpacked, self.chars = path, limits, 0, 0
+
+    def unpack(self, page) -> None:
+        """Count the decoded size of a page's content and of the form XObjects it may draw; refuse past the limit."""
+        from pypdf.generic import ArrayObject, DictionaryObject
+
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        streams = list(contents) if isinstance(contents, ArrayObject) else [contents]
+        seen: set[int] = set()
+        todo = [page.get("/Resources")]
+        while todo:  # form XObjects, nested ones included
+            resources = todo.pop()
+            resources = resources.get_object() if resources is not None else None
+            if not isinstance(resources, DictionaryObject) or id(resources) in seen:
+                continue
+            seen.add(id(resources))
+            xobjects = resources.get("/XObject")
+            xobjects = xobjects.get_object() if xobjects is not None else None
+            for ref in (xobjects or {}).values() if isinstance(xobjects, DictionaryObject) else ():
+                form = ref.get_object()
+                if getattr(form, "get", None) and form.get("/Subtype") == "/Form" and id(form) not in seen:
+                    seen.add(id(form))
+                    streams.append(form)
+                    todo.append(form.get("/Resources"))
+        for stream in streams:
+            stream = stream.get_object() if stream is not None else None
+            if stream is None or not hasattr(stream, "get_data"):
+                continue
+            self.unpacked += len(stream.get_data())
+            if self.unpacked > self.limits.max_unpacked_bytes:
+                raise over_limit(self.path, "what its pages' content streams decode to, in bytes", self.unpacked,
+                                 self.limits.max_unpacked_bytes, "max_unpacked_bytes")
+
+    def text(self, chars: int) -> None:
+        """Count extracted characters; refuse past the limit."""
+        self.chars += chars
+        if self.chars > self.limits.max_text_chars:
+            raise over_limit(self.path, "its text in characters (at least)", self.chars, self.limits.max_text_chars,
+                             "max_text_chars")
+
+
+def _pdf_page_lines(page, number: int, budget: _Budget) -> list[_Line]:
     """Text chunks of one page (position, size, boldness) grouped into lines, top to bottom."""
     chunks: list[_Chunk] = []
     widths: dict[int, object] = {}
@@ -93,6 +157,7 @@ def _pdf_page_lines(page, number: int) -> list[_Line]:
         text = text.rstrip("\n").replace("\n", " ")
         if not text:
             return
+        budget.text(len(text) + 1)
         a, b, c, d, e, f = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3], tm[2] * cm[0] + tm[3] * cm[2],
                             tm[2] * cm[1] + tm[3] * cm[3], tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
         name = str(font.get("/BaseFont", "")) if font is not None else ""

@@ -1,4 +1,10 @@
-"""Word (.docx) through python-docx: heading styles, list paragraphs, tables and bold run-in leads."""
+"""Word (.docx) through python-docx: heading styles, list paragraphs, tables and bold run-in leads.
+
+The package is measured before python-docx opens it: its parts' declared sizes together, and each
+large part's compression ratio, are bounded (``IngestLimits``). The unzip never yields more than
+a part's declared size (a part that inflates further fails its CRC), so a zip bomb is refused
+before it is inflated.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,21 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import DocumentError
 
-from .common import WS, Draft, subject
+from .common import WS, Draft, over_limit, subject
+
+if TYPE_CHECKING:
+    from assistant.config import IngestLimits
+
+RATIO_FROM = 1_000_000  # a part smaller than this (unpacked) may compress as well as it likes
 
 
-def read_docx(path: Path) -> tuple[str | None, list[Draft]]:
+def read_docx(path: Path, limits: IngestLimits) -> tuple[str | None, list[Draft]]:
     """The title (core property, first heading or SUBJECT line) and draft blocks of a .docx file."""
+    _check_package(path, limits)
     import docx
     from docx.exceptions import PythonDocxError
     from docx.opc.exceptions import OpcError
@@ -29,6 +42,24 @@ def read_docx(path: Path) -> tuple[str | None, list[Draft]]:
         ) from None
     first_heading = next((d.text for d in drafts if d.kind == "heading" and d.level == 1), None)
     return core_title or first_heading or subject(drafts), drafts
+
+
+def _check_package(path: Path, limits: IngestLimits) -> None:
+    """Refuse a package whose parts unpack to too much, or one part compressed like a bomb."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        raise DocumentError(
+            f"{path} is not a readable Word document (not a zip package); open it in Word and save it again as .docx."
+        ) from None
+    total = sum(part.file_size for part in parts)
+    if total > limits.max_unpacked_bytes:
+        raise over_limit(path, "what its package unpacks to, in bytes", total, limits.max_unpacked_bytes, "max_unpacked_bytes")
+    for part in parts:
+        if part.file_size > RATIO_FROM and part.file_size > limits.max_ratio * max(part.compress_size, 1):
+            ratio = part.file_size / max(part.compress_size, 1)
+            raise over_limit(path, f"the compression ratio of its part {part.filename}", ratio, limits.max_ratio, "max_ratio")
 
 
 def _docx_drafts(document) -> list[Draft]:

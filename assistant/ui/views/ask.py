@@ -96,7 +96,7 @@ def _on_feedback(idx: int) -> None:
     else:
         reason = "the audit log could not be written"
     if saved is None:
-        st.toast(f"Your mark could not be saved: {reason}", icon=":material/error:")
+        st.toast(f"Your mark could not be saved: {render.md_escape(reason)}", icon=":material/error:")
     else:
         st.toast("Thank you: your mark is saved in the audit log with this answer.", icon=":material/check:")
 
@@ -138,7 +138,7 @@ def _show_answer(idx: int, turn: dict) -> None:
         st.caption(render.status_sentence(answer.status, note=False)
                    + ("" if answer.backend == "extractive" else f" Composed by {render.md_escape(answer.backend)}."))
     if not answer.check.passed:  # never expected: verify() drops failing claims before we see them
-        st.error("The checker reported problems: " + "; ".join(f.message for f in answer.check.findings))
+        st.error("The checker reported problems: " + render.md_escape("; ".join(f.message for f in answer.check.findings)))
     with st.container(horizontal=True, vertical_alignment="center"):
         with st.popover("Copy", icon=":material/content_copy:"):
             st.code(_plain_text(answer), language=None, wrap_lines=True)
@@ -180,7 +180,7 @@ if question:
                         draft.markdown("\n\n".join(render.answer_markdown_lines("\n".join(lines))))
                     elif event.kind == "notice":
                         lines.clear()
-                        st.info(event.text, icon=":material/info:")
+                        st.info(render.md_escape(event.text or ""), icon=":material/info:")
                     elif event.answer is not None:
                         answer = event.answer
         if answer is not None:

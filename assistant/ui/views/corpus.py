@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from assistant.api import upload_refusal
 from assistant.corpus.readers import SUPPORTED_SUFFIXES
 from assistant.corpus.status import status_on
 from assistant.errors import GuidanceError
@@ -59,7 +60,7 @@ dated = [m for m in source.metas.values() if m.status_history]
 if not dated:
     st.markdown("No document in the index records a status history.")
 for meta in dated:
-    st.subheader(meta.short_title or meta.title)
+    st.subheader(render.md_escape(meta.short_title or meta.title))
     events = sorted(meta.status_history, key=lambda e: e.date)
     segments = [
         {"document": meta.short_title, "from": e.date.isoformat(),
@@ -113,8 +114,13 @@ st.header("Ingest documents")
 st.caption("Add .md, .txt, .pdf, .docx or .html files: they are split by section, embedded and indexed with the bundled "
            "corpus, in a new build that replaces the current one only when it is complete. Uploading a file with the "
            "name of an earlier upload replaces that document.")
-files = st.file_uploader("Documents to ingest", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
-                         accept_multiple_files=True, key="corpus_upload")
+refusal = upload_refusal(settings, st.get_option("server.address"))
+if refusal is not None:
+    st.info(render.md_escape(refusal), icon=":material/lock:")
+    files = []
+else:
+    files = st.file_uploader("Documents to ingest", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                             accept_multiple_files=True, key="corpus_upload")
 if st.button("Ingest", type="primary", icon=":material/upload:", disabled=not files and status.exists, key="corpus_ingest"):
     folder = settings.paths.data_dir / "uploads"
     with st.status("Ingesting...", expanded=True) as box:
@@ -138,7 +144,7 @@ if st.button("Ingest", type="primary", icon=":material/upload:", disabled=not fi
         except (GuidanceError, OSError) as exc:
             bar.progress(1.0, text="Stopped")
             box.update(label="Ingest failed; the current index is unchanged", state="error")
-            st.error(str(exc), icon=":material/error:")
+            st.error(render.md_escape(str(exc)), icon=":material/error:")
         else:
             bar.progress(1.0, text="Done")
             verb = "Indexed" if report.changed else "Nothing changed:"

@@ -15,6 +15,7 @@ import streamlit as st
 from assistant.errors import GuidanceError
 from assistant.evals import catalog, data_dir
 from assistant.ui import resources
+from assistant.ui.render import md_escape
 
 SETS_DIR = data_dir("sets")
 SET_SUFFIXES = (".yaml", ".yml", ".jsonl", ".json")
@@ -100,11 +101,11 @@ run = Path(st.selectbox("Run", names, key="eval_run_shown", format_func=lambda p
 try:
     results = read_results(run)
 except GuidanceError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(md_escape(str(exc)), icon=":material/error:")
     st.stop()
 ours = results.systems["assistant"]
 meta = results.set_info
-st.caption(f"Set {meta.name} ({meta.items} items: {meta.questions} questions, {meta.cases} cases), "
+st.caption(f"Set {md_escape(meta.name)} ({meta.items} items: {meta.questions} questions, {meta.cases} cases), "
            f"run {results.created}, {results.seconds} s, index build {results.index.get('build_id')}")
 
 metrics = results.metrics

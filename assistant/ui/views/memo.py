@@ -51,7 +51,7 @@ if upload is None:
     st.session_state.pop(UPLOADED, None)
     st.session_state.pop("memo_upload_error", None)
 if st.session_state.get("memo_upload_error"):
-    st.error(st.session_state["memo_upload_error"], icon=":material/error:")
+    st.error(render.md_escape(st.session_state["memo_upload_error"]), icon=":material/error:")
 
 
 def _load_example() -> None:
@@ -82,7 +82,7 @@ if result is None or result[0] != digest:
     try:
         case = parse_case(data, "case form")
     except CaseError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(render.md_escape(str(exc)), icon=":material/error:")
         st.caption("Nothing is analyzed or written until every field is valid.")
         st.session_state.pop(RESULT, None)
         st.stop()
@@ -96,7 +96,7 @@ _, case, analysis = result
 source = resources.passages(settings)
 
 # --- findings -------------------------------------------------------------------------------------------
-st.header(f"Findings for case {case.case_id}")
+st.header(f"Findings for case {render.md_escape(case.case_id)}")
 fw = analysis.framework
 words, rest = headline(fw.label, fw.status_on_assessed_date)
 extra = "; ".join([f"confidence: {confidence_words(fw.confidence)}"] * bool(fw.confidence)
@@ -120,10 +120,17 @@ numbering = Numbering(
     for c in group
 )
 order = list(PRIORITY_TITLES)
+
+
+def _lines(texts: list[str]) -> str:
+    """A table cell of the case's own words (st.table renders Markdown): each shown literally, one per line."""
+    return "\n".join(render.md_escape(t) for t in texts)
+
+
 st.subheader("Enforcement priorities")
 st.table(
     [
-        {"Priority": PRIORITY_TITLES[p.id], "Finding": FINDING_TEXT[p.finding], "Reasons": "\n".join(p.reasons),
+        {"Priority": PRIORITY_TITLES[p.id], "Finding": FINDING_TEXT[p.finding], "Reasons": _lines(p.reasons),
          "Citations": numbering.refs(p.citations, "; ")}
         for p in sorted(analysis.priorities, key=lambda p: order.index(p.id))
     ],
@@ -138,8 +145,8 @@ def _factor_table(title: str, factors, kind: str) -> None:
         return
     st.table(
         [
-            {"Factor": f"{f.label or f.id} ({f.id})", "Facts": "\n".join(f.facts), "Citations": numbering.refs(f.citations, "; "),
-             "Note": f.note}
+            {"Factor": render.md_escape(f"{f.label or f.id} ({f.id})"), "Facts": _lines(f.facts),
+             "Citations": numbering.refs(f.citations, "; "), "Note": render.md_escape(f.note or "")}
             for f in factors
         ],
         hide_index=True,
@@ -170,6 +177,7 @@ downloads = st.session_state.get("memo_downloads")
 if downloads is None or downloads[0] != digest:
     with resources.shown_errors():
         files = {f".{fmt}": resources.assistant(settings).memo_bytes(analysis, case, fmt) for fmt in ("docx", "pdf", "md")}
+        files[".preview"] = resources.assistant(settings).memo_preview(analysis, case).encode("utf-8")
         files[".json"] = json.dumps(analysis.model_dump(mode="json"), indent=2, ensure_ascii=False).encode("utf-8")
         downloads = (digest, files)
         st.session_state["memo_downloads"] = downloads
@@ -197,5 +205,5 @@ for col, (suffix, label, mime) in zip(cols, (
             mime=mime, key=f"memo_dl{suffix}", on_click=_record_memo, icon=":material/download:", width="stretch",
         )
 with st.expander("Preview the memo", icon=":material/article:"):
-    if ".md" in files:
-        st.markdown(files[".md"].decode("utf-8"))
+    if ".preview" in files:  # the memo with every text shown literally: a case's words never become links or images
+        st.markdown(files[".preview"].decode("utf-8"))
