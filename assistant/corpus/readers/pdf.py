@@ -82,7 +82,8 @@ def read_pdf(path: Path, limits: IngestLimits) -> tuple[str | None, list[Draft]]
         raise DocumentTooLargeError(
             f"{path} is refused: it is over a limit of the PDF reader pypdf ({exc}); split the document."
         ) from None
-    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error, RecursionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error, RecursionError,
+            NotImplementedError) as exc:  # pypdf: "unsupported filter" and the like, on a damaged file
         raise DocumentError(
             f"{path} is not a readable PDF ({type(exc).__name__}); it may be truncated or damaged: download or export it again."
         ) from None
