@@ -124,7 +124,7 @@ def ingest(
     docs = bundled_documents(settings.paths.corpus_dir)
     bundled_ids = {d.doc_id for d, _ in docs}
     new_user = _read_user_documents(paths or [], bundled_ids)
-    embedder = embedder or load_embedder(settings.embedding)
+    embedder = embedder or load_embedder(settings)
 
     with store.ingest_lock(root):
         previous_dir, previous = _previous_build(settings, root, embedder.model_id, CHUNKER_VERSION, rebuild)
@@ -188,6 +188,8 @@ def ingest(
             build_id=build_id,
             created=dt.datetime.now(dt.timezone.utc),
             embedding_model=embedder.model_id,
+            embedder=embedder.backend,
+            onnx_export=embedder.export,
             chunker_version=CHUNKER_VERSION,
             store=store.store_kind(settings),
             collection=name,
