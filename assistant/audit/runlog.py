@@ -4,7 +4,9 @@ This module only stores and reads rows; what a row holds (redaction, user, sessi
 decided by ``audit``. Each write is one short transaction on its own connection, so threads and
 processes can write at once (SQLite serializes them) and a crash mid-write loses at most that row:
 WAL never leaves a half-written row, and ``synchronous=FULL`` makes a committed row survive even a
-power cut. Logs written by older versions (fewer columns) are migrated in place on first write.
+power cut. Logs written by older versions (fewer columns) are migrated in place on first write. The
+process keeps one idle connection to each log it wrote, so that closing a write's connection is not
+closing the last one, which would checkpoint the WAL into the database and delete it on every write.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +93,29 @@ def _migrate(conn: sqlite3.Connection) -> None:
         raise
 
 
+_KEEPERS: dict[str, sqlite3.Connection] = {}
+_KEEPERS_LOCK = threading.Lock()
+
+
+def _keep_open(path: Path) -> None:
+    """Hold an idle connection to the log for the life of the process (see the module docstring).
+
+    It never reads or writes, so it holds no lock and pins no snapshot; every write still opens its own
+    connection to whatever file is at ``path`` now, so a log moved or deleted meanwhile is never written
+    through it. Costly part it saves: a checkpoint (a database write and fsync) and a WAL deletion per write.
+    """
+    key = str(path)
+    if key in _KEEPERS:
+        return
+    with _KEEPERS_LOCK:
+        if key not in _KEEPERS:
+            with contextlib.suppress(sqlite3.Error):
+                keeper = sqlite3.connect(path, check_same_thread=False)
+                # Open the file and the WAL index (connecting alone does not); closing the cursor ends the read.
+                keeper.execute("PRAGMA user_version").close()
+                _KEEPERS[key] = keeper
+
+
 def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None) -> int:
     """Append one row (and, in the same transaction, delete rows with ``ts`` before ``older_than``)."""
     now = time.time()
@@ -117,6 +143,7 @@ def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        _keep_open(log_path(data_dir))
     return int(cur.lastrowid or 0)
 
 

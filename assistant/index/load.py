@@ -71,6 +71,7 @@ class Index(PassageSet):
     by_id: dict[str, Passage] = field(init=False)
     bm25: Any = field(init=False)
     vocabulary: frozenset[str] = field(init=False)
+    passage_tokens: dict[str, frozenset[str]] = field(init=False)  # passage id -> the tokens of its indexed form
     max_idf: float = field(init=False)
     _vectorstore: Any = field(init=False, default=None)
 
@@ -81,6 +82,7 @@ class Index(PassageSet):
         tokens = [tokenize(embed_text(p)) for p in self.passages]
         self.bm25 = BM25Okapi(tokens) if tokens else None
         self.vocabulary = frozenset(t for ts in tokens for t in ts)
+        self.passage_tokens = {p.id: frozenset(ts) for p, ts in zip(self.passages, tokens)}
         self.max_idf = max(self.bm25.idf.values(), default=1.0) if self.bm25 is not None else 1.0
 
     def nearest(self, query_vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
@@ -126,6 +128,11 @@ class Index(PassageSet):
         sims = self.decoy_vectors @ np.asarray(query_vector, dtype=np.float32)
         best = int(np.argmax(sims))
         return float(sims[best]), self.decoy_topics[best]
+
+    def tokens_of(self, passage: Passage) -> frozenset[str]:
+        """The tokens of a passage's indexed form (computed once at load for the index's own passages)."""
+        found = self.passage_tokens.get(passage.id)
+        return found if found is not None else frozenset(tokenize(embed_text(passage)))
 
     def meta(self, doc_id: str) -> DocumentMeta | None:
         """The metadata of an indexed document."""

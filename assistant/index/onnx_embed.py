@@ -196,17 +196,31 @@ class OnnxEncoder:
         pad_id = tokenizer.token_to_id("[PAD]") or 0
         tokenizer.enable_padding(pad_id=pad_id, pad_token=tokenizer.id_to_token(pad_id) or "[PAD]")
         self._tokenizer = tokenizer
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        # Idle worker threads would spin on the CPU between queries; on a shared machine that is time stolen from others.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self._session = ort.InferenceSession(str(onnx_file), sess_options=options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped exceptions for a damaged file
-            raise ModelLoadError(
-                f"cannot load the ONNX export {onnx_file} ({exc}); delete {onnx_file.parent} and it is exported again"
-            ) from None
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._ort = ort
+        self._onnx_file = onnx_file
+        self._sessions: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        self._session(1)  # fail now, not at the first question, if the file is damaged
+
+    def _session(self, threads: int) -> Any:
+        """A session that runs on ``threads`` threads (0: one per core), made on first use."""
+        with self._lock:
+            if threads not in self._sessions:
+                options = self._ort.SessionOptions()
+                options.log_severity_level = 3
+                options.intra_op_num_threads = threads
+                # Idle worker threads would spin on the CPU between runs; on a shared machine that is time taken from others.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                try:
+                    self._sessions[threads] = self._ort.InferenceSession(
+                        str(self._onnx_file), sess_options=options, providers=["CPUExecutionProvider"]
+                    )
+                except Exception as exc:  # onnxruntime raises its own untyped exceptions for a damaged file
+                    raise ModelLoadError(
+                        f"cannot load the ONNX export {self._onnx_file} ({exc}); delete {self._onnx_file.parent} "
+                        "and it is exported again"
+                    ) from None
+            return self._sessions[threads]
 
     def encode(self, texts: list[str]) -> Any:
         """Normalized sentence vectors (float32, one row per text) for one batch."""
@@ -216,7 +230,11 @@ class OnnxEncoder:
         mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        tokens = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        # One question runs on one thread: a query is too small to gain from a second one, and on a busy machine
+        # waiting for two cores made the slowest answers many times the median. Batches (ingest) use every core.
+        session = self._session(1 if len(texts) == 1 else 0)
+        inputs = {i.name for i in session.get_inputs()}
+        tokens = session.run(None, {k: v for k, v in feed.items() if k in inputs})[0]
         if self.pooling.mode == "cls":
             vectors = tokens[:, 0]
         else:
