@@ -35,6 +35,9 @@ _OFFLINE_ENV = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
     "TOKENIZERS_PARALLELISM": "false",
+    # onnxruntime's wheels look up and post to events.data.microsoft.com about ten seconds after import
+    # (seen by tests/test_no_egress.py under strace) unless this is set before it starts.
+    "ORT_DISABLE_TELEMETRY": "1",
 }
 
 

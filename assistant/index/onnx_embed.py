@@ -182,10 +182,14 @@ class OnnxEncoder:
     backend = "onnxruntime"
 
     def __init__(self, model_path: Path, onnx_file: Path):
+        from .embed import offline_environment
+
+        offline_environment()  # before onnxruntime is imported: it reads ORT_DISABLE_TELEMETRY when it starts
         import numpy as np
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        ort.disable_telemetry_events()  # and, should it have been imported before, the switch for sessions
         self._np = np
         self.pooling = read_pooling(model_path)
         try:
