@@ -204,10 +204,10 @@ class OnnxEncoder:
         self._onnx_file = onnx_file
         self._sessions: dict[int, Any] = {}
         self._lock = threading.Lock()
-        self._session(1)  # fail now, not at the first question, if the file is damaged
 
     def _session(self, threads: int) -> Any:
-        """A session that runs on ``threads`` threads (0: one per core), made on first use."""
+        """A session that runs on ``threads`` threads (0: one per core), made on first use (an ingest needs only the
+        batch one, a question only the single-thread one)."""
         with self._lock:
             if threads not in self._sessions:
                 options = self._ort.SessionOptions()
