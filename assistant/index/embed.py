@@ -105,7 +105,7 @@ class TorchEncoder:
 class Embedder:
     """Normalized sentence embeddings of one model, run by an ``Encoder`` (onnxruntime or torch)."""
 
-    def __init__(self, model_path: Path, batch_size: int = 64, encoder: Encoder | None = None, export: OnnxExport | None = None):
+    def __init__(self, model_path: Path, batch_size: int = 16, encoder: Encoder | None = None, export: OnnxExport | None = None):
         self.model_path = model_path
         self.model_id = model_fingerprint(model_path)
         self.batch_size = batch_size
@@ -210,7 +210,7 @@ def _load_model_once(path: str):
 
 
 _ONNX_LOCK = threading.Lock()
-_ONNX_ENCODERS: dict[str, Any] = {}  # model id -> its onnxruntime session (exports of one model are the same file)
+_ONNX_ENCODERS: dict[str, Any] = {}  # model id -> its onnxruntime encoder (exports of one model are the same file)
 
 
 def _onnx_encoder(model_path: Path, onnx_file: Path, model_id: str) -> Any:
