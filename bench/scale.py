@@ -118,7 +118,7 @@ def measure(corpus: Path, data: Path, n_queries: int, host: str | None, port: in
     if port:
         settings.store.chroma_port = port
     started = time.perf_counter()
-    embedder = load_embedder(settings.embedding)
+    embedder = load_embedder(settings)
     model_s = time.perf_counter() - started
     cold = ingest(settings, [corpus], embedder=embedder)
 
@@ -141,7 +141,7 @@ def measure(corpus: Path, data: Path, n_queries: int, host: str | None, port: in
         refused += answer.refused
         vector = embedder.embed_query(q)
         t = time.perf_counter()
-        index.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=20)
+        index.nearest(vector, 20)
         knn_ms.append((time.perf_counter() - t) * 1000)
     return {
         "store": "server" if host else "embedded",

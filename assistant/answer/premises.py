@@ -113,7 +113,8 @@ def _load(path: Path, _mtime: int) -> Premises:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # libyaml's loader when PyYAML has it: this file is read at every cold start.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         rows = [PremiseRow.model_validate(r) for r in data.get("premises", [])]
         polarity = data.get("polarity") or {}
         compiled = tuple(

@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 
 from assistant.check.rules import REFUSAL
 from assistant.corpus.words import tokenize
-from assistant.index.text import embed_text
 from assistant.types import Answer
 
 from .retrieve import ScoredPassage
@@ -45,7 +44,7 @@ def coverage(index: Index, q_tokens: list[str], text_tokens: set[str]) -> float:
 def relevance(index: Index, settings: Settings, q_tokens: list[str], result: ScoredPassage) -> float:
     """How well one passage answers the question: dense similarity plus weighted word coverage."""
     dense = result.dense if result.dense is not None else 0.0
-    cov = coverage(index, q_tokens, set(tokenize(embed_text(result.passage))))
+    cov = coverage(index, q_tokens, set(index.tokens_of(result.passage)))
     return dense + settings.answer.coverage_weight * cov
 
 

@@ -85,10 +85,9 @@ def search(
         anchors = sorted({index.by_id[i].anchor or "" for i in allowed})
         doc_ids = sorted({index.by_id[i].doc_id for i in allowed})
         where = {"$and": [{"anchor": {"$in": anchors}}, {"doc_id": {"$in": doc_ids}}]}
-    hits = index.nearest(vector, k=min(n, len(index.passages)), where=where)
-    for doc, distance in hits:
-        if doc.id in index.by_id and (allowed is None or doc.id in allowed):
-            dense[doc.id] = 1.0 - float(distance)
+    for pid, similarity in index.nearest(vector, min(n, len(index.passages)), where):
+        if pid in index.by_id and (allowed is None or pid in allowed):
+            dense[pid] = similarity
     # A passage is also as close as the nearest of its aliases (plain words for its unit).
     aliases = {i: s for i, s in index.alias_similarity(vector).items() if allowed is None or i in allowed}
     for pid in sorted(aliases, key=lambda i: -aliases[i])[:n]:

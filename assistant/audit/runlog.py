@@ -4,7 +4,9 @@ This module only stores and reads rows; what a row holds (redaction, user, sessi
 decided by ``audit``. Each write is one short transaction on its own connection, so threads and
 processes can write at once (SQLite serializes them) and a crash mid-write loses at most that row:
 WAL never leaves a half-written row, and ``synchronous=FULL`` makes a committed row survive even a
-power cut. Logs written by older versions (fewer columns) are migrated in place on first write.
+power cut. Logs written by older versions (fewer columns) are migrated in place on first write. The
+process keeps one idle connection to each log it wrote, so that closing a write's connection is not
+closing the last one, which would checkpoint the WAL into the database and delete it on every write.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,6 +130,29 @@ def _trim(conn: sqlite3.Connection, max_bytes: int, below_id: int) -> int:
     return cur.rowcount
 
 
+_KEEPERS: dict[str, sqlite3.Connection] = {}
+_KEEPERS_LOCK = threading.Lock()
+
+
+def _keep_open(path: Path) -> None:
+    """Hold an idle connection to the log for the life of the process (see the module docstring).
+
+    It never reads or writes, so it holds no lock and pins no snapshot; every write still opens its own
+    connection to whatever file is at ``path`` now, so a log moved or deleted meanwhile is never written
+    through it. Costly part it saves: a checkpoint (a database write and fsync) and a WAL deletion per write.
+    """
+    key = str(path)
+    if key in _KEEPERS:
+        return
+    with _KEEPERS_LOCK:
+        if key not in _KEEPERS:
+            with contextlib.suppress(sqlite3.Error):
+                keeper = sqlite3.connect(path, check_same_thread=False)
+                # Open the file and the WAL index (connecting alone does not); closing the cursor ends the read.
+                keeper.execute("PRAGMA user_version").close()
+                _KEEPERS[key] = keeper
+
+
 def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None, max_bytes: int | None = None) -> int:
     """Append one row; in the same transaction, delete rows with ``ts`` before ``older_than``, then the oldest
     rows while the log holds more than ``max_bytes`` (never the row just written)."""
@@ -151,12 +177,15 @@ def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None,
             )
             if older_than is not None:
                 conn.execute(f"DELETE FROM {TABLE} WHERE ts < ?", (older_than,))
-            if max_bytes:
-                _trim(conn, max_bytes, int(cur.lastrowid or 0))
+            trimmed = _trim(conn, max_bytes, int(cur.lastrowid or 0)) if max_bytes else 0
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if trimmed:  # at the cap: fold the WAL back into the database so the files on disk stay at the cap too
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _keep_open(log_path(data_dir))
     return int(cur.lastrowid or 0)
 
 

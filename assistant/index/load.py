@@ -60,7 +60,8 @@ class Index(PassageSet):
 
     build_dir: Path
     info: store.BuildInfo
-    vectorstore: Any
+    settings: Settings
+    collection: Any  # the build's chromadb Collection
     embedder: Embedder
     vectors: dict[str, Any]  # passage id -> normalized vector (numpy), for exact scores of any passage
     decoy_topics: list[str]  # topics the corpus does not address (corpus/out_of_scope.yaml)
@@ -71,7 +72,9 @@ class Index(PassageSet):
     by_id: dict[str, Passage] = field(init=False)
     bm25: Any = field(init=False)
     vocabulary: frozenset[str] = field(init=False)
+    passage_tokens: dict[str, frozenset[str]] = field(init=False)  # passage id -> the tokens of its indexed form
     max_idf: float = field(init=False)
+    _vectorstore: Any = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         from rank_bm25 import BM25Okapi
@@ -80,7 +83,25 @@ class Index(PassageSet):
         tokens = [tokenize(embed_text(p)) for p in self.passages]
         self.bm25 = BM25Okapi(tokens) if tokens else None
         self.vocabulary = frozenset(t for ts in tokens for t in ts)
+        self.passage_tokens = {p.id: frozenset(ts) for p, ts in zip(self.passages, tokens)}
         self.max_idf = max(self.bm25.idf.values(), default=1.0) if self.bm25 is not None else 1.0
+
+    def nearest(self, query_vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The ``n`` passages nearest the (normalized) query vector in Chroma, as (id, cosine similarity), best first."""
+        # A store that fails mid-query (a Chroma server stopped, say) is retried once, then raised as the
+        # store's error (StoreUnavailableError for a server), never as the HTTP library's.
+        got = store.with_retry(
+            self.settings, f"{self.build_dir / 'chroma'} (collection {self.info.collection})",
+            lambda: self.collection.query(query_embeddings=[query_vector], n_results=n, where=where, include=["distances"]),
+        )
+        return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
+
+    @property
+    def vectorstore(self) -> Any:
+        """The collection as a ``langchain_chroma.Chroma`` (for LangChain callers; answering does not use it)."""
+        if self._vectorstore is None:
+            self._vectorstore = store.vectorstore(self.settings, self.build_dir, self.info.collection, self.embedder, create=False)
+        return self._vectorstore
 
     def similarity(self, passage_id: str, query_vector: list[float]) -> float:
         """Cosine similarity of a passage to a (normalized) query vector."""
@@ -111,16 +132,10 @@ class Index(PassageSet):
         best = int(np.argmax(sims))
         return float(sims[best]), self.decoy_topics[best]
 
-    def nearest(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Any, float]]:
-        """The ``k`` passages nearest ``vector`` in the Chroma collection, as (document, distance) pairs.
-
-        A store that fails mid-query (a Chroma server stopped, say) is retried once, then raised as
-        the store's error (``StoreUnavailableError`` for a server), never as the HTTP library's.
-        """
-        return store.with_retry(
-            self.settings, f"{self.build_dir / 'chroma'} (collection {self.info.collection})",
-            lambda: self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where),
-        )
+    def tokens_of(self, passage: Passage) -> frozenset[str]:
+        """The tokens of a passage's indexed form (computed once at load for the index's own passages)."""
+        found = self.passage_tokens.get(passage.id)
+        return found if found is not None else frozenset(tokenize(embed_text(passage)))
 
     def meta(self, doc_id: str) -> DocumentMeta | None:
         """The metadata of an indexed document."""
@@ -133,7 +148,7 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
 
     from .embed import load_embedder
 
-    embedder = embedder or load_embedder(settings.embedding)
+    embedder = embedder or load_embedder(settings)
     try:
         build_dir, info = store.open_current(settings, embedder.model_id, CHUNKER_VERSION)
     except IndexMissingError:
@@ -149,8 +164,8 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
     # A bundled document's metadata (its status history, labels, what its units answer) is read from the
     # corpus manifest now, not from the build: none of it is embedded, and a stale copy would misstate the status.
     metas = current_metas(settings, info)
-    vs = store.vectorstore(settings, build_dir, info.collection, embedder, create=False)
-    got = store.with_retry(settings, build_dir / "chroma", lambda: vs.get(include=["embeddings"]))
+    collection = store.collection(settings, build_dir, info.collection)
+    got = store.with_retry(settings, build_dir / "chroma", lambda: collection.get(include=["embeddings"]))
     vectors = {pid: vec for pid, vec in zip(got["ids"], got["embeddings"])}
     missing = [p.id for p in passages if p.id not in vectors]
     if missing:
@@ -162,10 +177,9 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
     decoys = store.read_phrases(build_dir, "decoys")
     aliases = store.read_phrases(build_dir, "aliases")
     return Index(
-        build_dir=build_dir, info=info, passages=passages, texts=texts, metas=metas, vectorstore=vs,
+        build_dir=build_dir, info=info, passages=passages, texts=texts, metas=metas, settings=settings, collection=collection,
         embedder=embedder, vectors=vectors, decoy_topics=decoys.texts,
         decoy_vectors=np.asarray(decoys.vectors, dtype=np.float32).reshape(len(decoys.texts), -1),
         alias_owners=aliases.owners,
         alias_vectors=np.asarray(aliases.vectors, dtype=np.float32).reshape(len(aliases.texts), -1),
-        settings=settings,
     )

@@ -32,6 +32,8 @@ from assistant import datafolder
 from assistant.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
+from .onnx_embed import OnnxExport
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
@@ -60,7 +62,13 @@ class BuildInfo(BaseModel):
 
     build_id: str
     created: dt.datetime
-    embedding_model: str
+    embedding_model: str = Field(description="The model fingerprint; a build of another model is refused.")
+    embedder: str = Field(
+        "sentence-transformers",
+        description="What computed the vectors embedded for this build: 'onnxruntime' (the ONNX export) or "
+        "'sentence-transformers' (torch). They give the same vectors, so either serves a build of the other.",
+    )
+    onnx_export: OnnxExport | None = Field(None, description="The ONNX export that embedded the build (onnxruntime only).")
     chunker_version: str
     store: str = Field(description="'persistent' (Chroma on disk) or 'server' (a Chroma server).")
     collection: str
@@ -223,6 +231,13 @@ def chroma_client(settings: Settings, build_dir: Path, kind: str | None = None) 
                 host=settings.store.chroma_host, port=settings.store.chroma_port, settings=chroma_settings
             )
         return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+
+
+def collection(settings: Settings, build_dir: Path, name: str) -> Any:
+    """The build's Chroma collection itself, for answering (no LangChain import on the query path)."""
+    client = chroma_client(settings, build_dir)
+    with chroma_guard(settings, f"{build_dir / 'chroma'} (collection {name})"):
+        return client.get_collection(name)
 
 
 def vectorstore(settings: Settings, build_dir: Path, name: str, embedder: Embeddings, create: bool, kind: str | None = None) -> Any:
