@@ -168,3 +168,9 @@ def test_ask_explain_and_json_show_the_frame(corpus_settings, corpus_index, monk
     assert {"quote", "start", "end", "anchor", "label"} <= data["related"][0].keys()
     plain = CliRunner().invoke(cli, ["ask", "How do I apply for a U visa?"], prog_name="guidance")
     assert "Related (not an answer)" in plain.stdout and "[R1]" in plain.stdout
+
+
+def test_a_status_question_on_a_chosen_date_quotes_that_dates_history(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Are the guidelines in force?", as_of=dt.date(2022, 4, 1))
+    assert answer.status is not None and answer.status.state == "enjoined"
+    assert anchors(answer) == {answer.status.source}  # the Ohio passage, not today's status

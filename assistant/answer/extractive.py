@@ -258,7 +258,7 @@ def shape(ctx: ComposeContext, frame: Understood, status: Status | None) -> Answ
     if frame.number_ask:
         lines = number_answer(ctx, frame.focus)
         return lines.answer(question, retrieved) if lines is not None and lines.citations else None
-    if frame.ask == "status" and status is not None and (frame.dates or _NOW.search(frame.searched_for)):
+    if frame.ask == "status" and status is not None and (frame.dates or _NOW.search(frame.searched_for) or ctx.request.as_of_given):
         date_words = [t for d in frame.dates for t in tokenize(d.text)]
         lines = status_answer(ctx, status.source, date_words, frame.focus)
         return lines.answer(question, retrieved) if lines is not None and lines.citations else None
