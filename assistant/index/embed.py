@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Callable
 from functools import lru_cache
@@ -22,23 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import ModelLoadError
+from .offline import offline_environment
 
 if TYPE_CHECKING:
     from assistant.config import EmbeddingSettings, Settings
 
     from .onnx_embed import OnnxExport
 
-_OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "TRANSFORMERS_VERBOSITY": "error",
-    "TOKENIZERS_PARALLELISM": "false",
-    # onnxruntime's wheels look up and post to events.data.microsoft.com about ten seconds after import
-    # (seen by tests/test_no_egress.py under strace) unless this is set before it starts.
-    "ORT_DISABLE_TELEMETRY": "1",
-}
 
 
 def text_hash(text: str) -> str:
@@ -187,12 +176,6 @@ def _load_model(path: str):
     """Load a sentence-transformers model once per process, offline (one thread loads; others wait)."""
     with _LOAD_LOCK:
         return _load_model_once(path)
-
-
-def offline_environment() -> None:
-    """Tell the Hugging Face libraries, before they are imported, never to reach a hub and to stay quiet."""
-    for key, value in _OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
 
 
 @lru_cache(maxsize=4)

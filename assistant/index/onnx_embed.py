@@ -135,7 +135,7 @@ def ensure_export(model_path: Path, model_id: str, models_dir: Path) -> OnnxExpo
 
 def _export_with_torch(model_path: Path, target: Path) -> str:
     """Trace the model's transformer to ONNX at ``target`` (the one place torch is imported on the ONNX path)."""
-    from .embed import offline_environment
+    from .offline import offline_environment
 
     offline_environment()
     try:
@@ -182,7 +182,7 @@ class OnnxEncoder:
     backend = "onnxruntime"
 
     def __init__(self, model_path: Path, onnx_file: Path):
-        from .embed import offline_environment
+        from .offline import offline_environment
 
         offline_environment()  # before onnxruntime is imported: it reads ORT_DISABLE_TELEMETRY when it starts
         import numpy as np
