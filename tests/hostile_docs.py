@@ -159,21 +159,33 @@ MAKERS = {
 AS_CAP = 4 * 2**30  # address space of the measuring child
 READ_ONE = """
 import sys
+
+def peak():  # this process's own high-water mark since exec (ru_maxrss would carry the forking parent's)
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                print("peak-kb:", line.split()[1], flush=True)
+
 from assistant.corpus.readers import read_document
 from assistant.errors import GuidanceError
 try:
     doc = read_document(sys.argv[1])
 except GuidanceError as exc:
     print("refused:", exc)
+    peak()
     sys.exit(2)
 print("read:", len(doc.text), "characters")
+peak()
 """
 
 
 def peak_memory(path: Path, env: dict[str, str] | None = None) -> tuple[int, str, int]:
     """Read ``path`` in a fresh subprocess: its exit code, its output, and its peak resident memory in bytes.
 
-    The peak is the child's own ``ru_maxrss`` (``os.wait4``, the per-child form of resource.getrusage).
+    The peak is the child's own high-water mark (``VmHWM`` in /proc/self/status, reset at exec). The
+    child's ``ru_maxrss`` is not used: Linux carries into it the resident size of the process that
+    forked it, so a test run late in a large pytest process read the parent's 1.6 GB as the child's.
+    ``ru_maxrss`` remains the fallback when the child died before reporting (the cap below killed it).
     """
     import os
     import subprocess
@@ -189,7 +201,10 @@ def peak_memory(path: Path, env: dict[str, str] | None = None) -> tuple[int, str
     output = child.stdout.read().decode()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, output.strip(), usage.ru_maxrss * 1024
+    lines = output.strip().splitlines()
+    reported = [int(line.split()[1]) * 1024 for line in lines if line.startswith("peak-kb:")]
+    text = "\n".join(line for line in lines if not line.startswith("peak-kb:"))
+    return child.returncode, text, reported[-1] if reported else usage.ru_maxrss * 1024
 
 
 def make_all(folder: Path) -> list[Path]:
