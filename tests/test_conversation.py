@@ -162,6 +162,7 @@ def test_dialog_items_are_answered_in_one_conversation_by_the_runner(corpus_sett
     assert summary["metrics"]["dialog_accuracy"] == 1.0
 
 
+@pytest.mark.slow  # an evaluation run of its own
 def test_an_evaluation_run_logs_its_items_apart_from_peoples_questions(tmp_path, corpus_index, monkeypatch):
     from assistant.audit import list_records
     from assistant.cli import cli

@@ -59,6 +59,7 @@ DEEP_CASES = {
 }
 
 
+@pytest.mark.slow  # parses inputs thousands of levels deep
 @pytest.mark.parametrize("name", sorted(DEEP_CASES))
 def test_a_case_nested_thousands_deep_is_a_case_error(name):
     with pytest.raises(CaseError, match=r"nests its fields more than 32 deep"):
@@ -130,6 +131,7 @@ def test_a_duplicate_field_is_still_named(text):
         read_case_bytes(text.encode())
 
 
+@pytest.mark.slow  # a 40,000-key file
 def test_forty_thousand_distinct_keys_are_checked_and_refused_as_unknown_fields():
     text = "case_id: x\nassessed_on: 2022-03-01\n" + "".join(f"k{i}: {i}\n" for i in range(40000))
     with pytest.raises(CaseError, match=r"k0: unknown field.*and \d+ more problem"):
