@@ -55,13 +55,19 @@ def corpus_words(texts: list[str]) -> frozenset[str]:
     return frozenset(w.lower() for t in texts for w in _WORD.findall(t))
 
 
+@lru_cache(maxsize=4)
+def _known_words(vocabulary: frozenset[str]) -> tuple[frozenset[str], list[str]]:
+    """The words never corrected, and the same sorted as rapidfuzz's choices (once per index, not per question)."""
+    known = vocabulary | QUESTION_WORDS
+    return known, sorted(known)
+
+
 def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correction]]:
     """The question with misspelled words corrected, and the corrections made."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    known = vocabulary | QUESTION_WORDS
-    choices = sorted(known)
+    known, choices = _known_words(vocabulary)
     counts: dict[str, int] | None = None
     corrections: list[Correction] = []
 
