@@ -162,6 +162,12 @@ class AnswerSettings(BaseModel):
         "(log10 of 2e8 over the word's count) of the ask's words the corpus never uses, at or above which the ask is "
         "unanswerable (says, list and fact asks; see assistant.answer.answerability). Calibrated on the dev sets only.",
     )
+    unknown_share: float = Field(
+        0.5, gt=0, le=1,
+        description="Refuse a says, list or fact question when at least this share of the nouns its ask names (generic "
+        "ones such as 'thing' or 'kind' aside) are words the corpus never uses, however common in English: 'the history "
+        "of the French Revolution', 'the 2022 World Cup final' (see assistant.answer.answerability.subject_nouns).",
+    )
 
 
 class AnalysisSettings(BaseModel):

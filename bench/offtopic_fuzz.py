@@ -6,6 +6,11 @@ subjects may be added to ``out_of_scope.yaml``, so the fuzz keeps measuring the 
 than a list. Deterministic: the same 200 questions on every run.
 
     .venv/bin/python bench/offtopic_fuzz.py [-n 200] [--json]
+    .venv/bin/python bench/offtopic_fuzz.py --file bench/offtopic_fresh.txt   # the blind list
+
+``bench/offtopic_fresh.txt`` holds 200 off-topic questions written by someone who never saw the
+assistant or this generator (committed before the refusal it measures was built): a blind check
+that the mechanism is not fitted to these templates.
 """
 
 from __future__ import annotations
@@ -80,10 +85,15 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=200, help="how many generated questions (besides the eight named)")
+    parser.add_argument("--file", help="ask the questions of this file (one per line) instead of the named and generated ones")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     assistant = Assistant()
-    questions = NAMED + generated(args.n)
+    if args.file:
+        with open(args.file, encoding="utf-8") as handle:
+            questions = [line.strip() for line in handle if line.strip()]
+    else:
+        questions = NAMED + generated(args.n)
     answered = [q for q in questions if not assistant.ask(q).refused]
     rate = (len(questions) - len(answered)) / len(questions)
     if args.json:

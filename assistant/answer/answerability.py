@@ -70,6 +70,37 @@ def _prefixes(index: Index) -> frozenset[str]:
     return cached
 
 
+GENERIC_NOUNS = frozenset("""
+thing things kind kinds type types sort sorts way ways lot lots part parts one ones anything something everything
+nothing anyone everyone anybody everybody toward towards bit
+""".split())
+"""Nouns that name no subject of their own (grammar, not topics): counted neither for nor against an ask."""
+
+
+def _ask_words(index: Index, clause: str, skip: str) -> list[str]:
+    """The words of the ask that could name what is asked about: the question's frame, the guidelines'
+    names, dates named in ``skip``, manner adverbs and everyday grammar left out."""
+    from .spelling import QUESTION_WORDS
+
+    skipped = set(_WORD.findall(skip.lower()))
+    out = []
+    for raw in dict.fromkeys(_WORD.findall(clause.lower().replace("-", " "))):
+        if "'" in raw and not raw.endswith("'s"):
+            continue  # a contraction: didn't, can't
+        word = raw[:-2] if raw.endswith("'s") else raw
+        tokens = tokenize(word)
+        if (len(word) < 3 or word.isdigit() or word in skipped or word.endswith("ly") or not tokens or word in QUESTION_WORDS
+                or word in GENERIC_NOUNS or tokens[0] in _ASK_GENERIC):
+            continue
+        out.append(word)
+    return out
+
+
+def _known(index: Index, word: str) -> bool:
+    """Whether the corpus uses ``word`` in some form (the word, its stem, a longer word sharing its first six letters)."""
+    return word in index.words() or tokenize(word)[0] in index.vocabulary or (len(word) >= 7 and word[:6] in _prefixes(index))
+
+
 def unfamiliar(index: Index, clause: str, skip: str = "") -> list[tuple[str, float]]:
     """The words of the ask the corpus never uses (in any form), each weighed by how rare it is in English.
 
@@ -80,25 +111,46 @@ def unfamiliar(index: Index, clause: str, skip: str = "") -> list[tuple[str, flo
     guidelines never name. Words of the question's own frame (question words, the guidelines'
     names, dates named in ``skip``) and everyday words ("make", "put", "anything") weigh nothing.
     """
-    from .spelling import QUESTION_WORDS, english_counts
-
-    counts, words, prefixes = english_counts(), index.words(), _prefixes(index)
-    skipped = set(_WORD.findall(skip.lower()))
+    counts = _english()
     out = []
-    for raw in dict.fromkeys(_WORD.findall(clause.lower().replace("-", " "))):
-        if "'" in raw and not raw.endswith("'s"):
-            continue  # a contraction: didn't, can't
-        word = raw[:-2] if raw.endswith("'s") else raw
-        tokens = tokenize(word)
-        if (len(word) < 3 or word.isdigit() or word in skipped or word.endswith("ly") or not tokens or word in words or word in QUESTION_WORDS
-                or tokens[0] in index.vocabulary or tokens[0] in _ASK_GENERIC or (len(word) >= 7 and word[:6] in prefixes)):
-            continue
-        if not _names_a_thing(word, index):
+    for word in _ask_words(index, clause, skip):
+        if _known(index, word) or not _names_a_thing(word, index):
             continue
         weight = math.log10(_FREQUENT / max(_count(word, counts), 1e5))
         if weight > 0:
             out.append((word, round(weight, 2)))
     return out
+
+
+def subject_nouns(index: Index, clause: str, skip: str = "") -> tuple[list[str], list[str]]:
+    """The nouns naming what the ask is about, split into those the corpus uses and those it never uses.
+
+    "What is the history of the French Revolution?": history is used, french and revolution never;
+    "Who won the 2022 World Cup final?": final is used, world and cup never. How common a word is
+    in English does not matter here (unlike :func:`unfamiliar`): an ask mostly about things the
+    guidelines never name is not about the guidelines.
+    """
+    known, unknown = [], []
+    for word in _ask_words(index, clause, skip):
+        if _known(index, word):
+            if _can_be_noun(word):
+                known.append(word)
+        elif _names_a_thing(word, index):
+            unknown.append(word)
+    return known, unknown
+
+
+def _english() -> dict[str, int]:
+    from .spelling import english_counts
+
+    return english_counts()
+
+
+def _can_be_noun(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(word)
+    return not lemmas or bool(lemmas.get("NOUN") or lemmas.get("PROPN"))
 
 
 def _names_a_thing(word: str, index: Index) -> bool:
@@ -122,13 +174,20 @@ def unfamiliar_words(index: Index, frame: Understood) -> list[tuple[str, float]]
     return unfamiliar(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates))
 
 
+def unknown_subject(index: Index, settings: Settings, frame: Understood) -> bool:
+    """Whether most of what the frame's ask names is never named by the corpus (at least one such noun, and at
+    least ``answer.unknown_share`` of the ask's nouns)."""
+    known, unknown = subject_nouns(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates))
+    return bool(unknown) and len(unknown) / (len(known) + len(unknown)) >= settings.answer.unknown_share
+
+
 def unanswerable(index: Index, settings: Settings, frame: Understood, results: list[ScoredPassage]) -> str | None:
     """Why no retrieved unit can answer the frame's ask (None when one can)."""
     if frame.case_question or frame.premise:
         return None  # answered with the case-by-case rule or the correction
     listed = frame.ask == "list" and list_group_name(frame.searched_for) is not None
     if (frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask:
-        if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max:
+        if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max or unknown_subject(index, settings, frame):
             return "it asks about something the guidelines never name"
     if frame.number_ask:
         return None  # answered with the factor and the sentence that the guidelines set no number

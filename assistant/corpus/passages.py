@@ -8,6 +8,7 @@ alone; ``index.load.Index`` extends it with the vectors and the BM25 index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,15 @@ class PassageSet:
     def bundled_ids(self) -> list[str]:
         """The ids of the bundled documents (the guidelines and their status history), in order."""
         return [doc_id for doc_id, meta in self.metas.items() if is_bundled(meta)]
+
+    @cached_property
+    def phrases(self) -> str:
+        """Every word of the passages, labels, headings and aliases, lowercase, one space apart, each text
+        framed by spaces (so `" world cup " in phrases` asks whether the corpus ever names that phrase)."""
+        from .words import lower_words
+
+        return " " + " | ".join(" ".join(lower_words(t)) for p in self.passages
+                                for t in (p.text, p.label, *p.section_path, *p.keywords)) + " "
 
     def words(self) -> frozenset[str]:
         """Every word of the passages, their labels, headings and aliases (computed once)."""
