@@ -46,15 +46,18 @@ def test_at_least_99_percent_of_200_generated_off_topic_questions_are_refused(co
     "What is the history of the French Revolution?",
     "Who won the 2022 World Cup final?",
     "Can you explain supply and demand simply?",
+    "What is the difference between a sonnet and a haiku?",  # a comparison of things never named
+    "Could you explain the causes of the First World War?",  # an ordinal names nothing
 ])
 def test_an_ask_mostly_about_things_the_guidelines_never_name_is_refused(corpus_index, corpus_settings, question):
     answer = ask(corpus_index, corpus_settings, question)
-    assert answer.refused and answer.understood.unanswerable_reason == "it asks about something the guidelines never name"
+    assert answer.refused and not answer.citations, answer.answer
 
 
 @pytest.mark.parametrize("question, anchor", [
     ("What is the history of the guidelines in the courts?", "guidelines-status-history"),
     ("Was there a final judgment against the guidelines in 2022?", "guidelines-status-history"),
+    ("What is the difference between the national security and the border security priorities?", "dhs-2021-guidelines"),
 ])
 def test_questions_about_the_guidelines_sharing_those_words_are_answered(corpus_index, corpus_settings, question, anchor):
     answer = ask(corpus_index, corpus_settings, question)
@@ -67,3 +70,5 @@ def test_the_subject_nouns_split_into_named_and_never_named(corpus_index):
     assert known == ["history"] and unknown == ["french", "revolution"]
     known, unknown = subject_nouns(corpus_index, "Is that something we weigh?")
     assert known == [] and unknown == []  # "something" names nothing: not counted against the ask
+    known, unknown = subject_nouns(corpus_index, "What is the difference between burglary and robbery?")
+    assert known == [] and unknown == ["burglary", "robbery"]  # the frame of a comparison is not its subject

@@ -72,9 +72,10 @@ def _prefixes(index: Index) -> frozenset[str]:
 
 GENERIC_NOUNS = frozenset("""
 thing things kind kinds type types sort sorts way ways lot lots part parts one ones anything something everything
-nothing anyone everyone anybody everybody toward towards bit
+nothing anyone everyone anybody everybody toward towards bit first second third last next difference differences
 """.split())
-"""Nouns that name no subject of their own (grammar, not topics): counted neither for nor against an ask."""
+"""Nouns that name no subject of their own (grammar, not topics: indefinites, ordinals, the frame of a comparison):
+counted neither for nor against an ask."""
 
 
 def _ask_words(index: Index, clause: str, skip: str) -> list[str]:

@@ -101,7 +101,7 @@ _ASSESSMENT = re.compile(
     r"|\bhow (is|are) .{0,40} (assessed|determined|decided|weighed|evaluated|judged)\b", re.I)
 _COUNTS = re.compile(
     r"\b(matter|matters|count|counts|counted|help|helps|hurt|hurts|weigh|weighs|weighed|relevant|considered|consider|taken into account|"
-    r"factor|difference|affect|affects|play (a|any) (role|part)|protect|protects|protected (by|under|from)|favou?r|against|mitigat\w*|aggravat\w*|"
+    r"factor|difference(?! between)|affect|affects|play (a|any) (role|part)|protect|protects|protected (by|under|from)|favou?r|against|mitigat\w*|aggravat\w*|"
     r"outweigh\w*|treat\w*|held against|taken into account|reason to)\b", re.I)
 _GROUPS = [
     ("mitigating", re.compile(r"\bmitigat\w*|\bin (his|her|their|the person'?s?|someone'?s|a person'?s|my client'?s?) favou?r\b|\bfavou?rable\b"
