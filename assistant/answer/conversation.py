@@ -46,6 +46,8 @@ _SEVERAL = re.compile(rf"\b(?:the\s+)?(first|last|final)\s+(two|three|four|2|3|4
 _ONE = re.compile(rf"\b(?:the\s+)?({_ORD_WORD})\s+{_ITEM_NOUN}\b|\bthe\s+({_ORD_WORD})\b(?=\s*[,?.!]|\s*$)", re.I)
 _NUMBER = re.compile(r"\b(?:number|no\.|item|#)\s*(\d{1,2})\b", re.I)
 _OTHER = re.compile(r"\bthe other (?:one|factor|priority|item)\b", re.I)
+_VAGUE = frozenset("other others thing things stuff one ones rest else same that this it those these them".split())
+"""Words that point without naming: "and the other thing?" names nothing to answer about."""
 _ELLIPSIS = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|so|well|right)[,.]?\s+)*(?:(?:and\s+)?(?:what|how)\s+about|and\s+(?:for|about|with|if)|"
     r"same\s+(?:question|thing)\s+(?:for|about|with|on)|what\s+if|and)\b[,:]?\s*(?P<rest>.*?)\s*[?.!]*\s*$", re.I)
@@ -64,6 +66,7 @@ _REFERENT = re.compile(
     rf"|\b(?:replace|replaced|sign|signed|issue|issued|vacate|vacated|reverse|reversed|enforce|apply|prove|request|get|use|"
     rf"did|do|does|challenge|challenged|rescind|rescinded|stay|stayed|block|blocked|read|cite|follow|ignore|for|file)\s+"
     rf"(?:it|them|one|that)\b(?=\s*[,?.!]|\s*$)"
+    rf"|\b(?:get|got|have|had|make)\s+(?:it|that|this|them)\s+(?:\w+ed|done|taken|seen|redone|undone)\b"
     rf"|^\s*(?:that|this|it|they|those|these)\b", re.I)
 _VERBS = frozenset("""
 say says said cover covers covered provide provides provided happen happens happened sign signs signed decide decides
@@ -128,6 +131,8 @@ def resolve(question: str, turns: Sequence[Answer], source: PassageSet | None = 
         rest = elliptic["rest"].strip(" ,")
         if not rest:
             return Resolution(question, question, how="unresolved")
+        if not [w for w in re.findall(r"[a-z0-9]+", rest.lower()) if w not in _VAGUE and w not in STOPWORDS]:
+            return Resolution(question, question, how="unresolved")  # "and the other thing?": nothing named
         if _OPENS_QUESTION.match(rest):  # "And what does the memo say about X?": a complete question after "and"
             return Resolution(question, rest if rest.endswith("?") else rest + "?")
         return Resolution(question, _ellipsis(previous, rest), last, "ellipsis")

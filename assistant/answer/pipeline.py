@@ -24,7 +24,7 @@ from assistant.check.citations import check_citation
 from assistant.check.rules import PART_HEADER, REFUSAL
 from assistant.corpus.manifest import GUIDELINES_ID, load_manifest
 from assistant.corpus.status import status_on
-from assistant.types import Answer, DateNamed, DocumentMeta, Outcome, PartAnswer, Status, Understood
+from assistant.types import Answer, Citation, DateNamed, DocumentMeta, Outcome, PartAnswer, Status, Understood
 
 from .answerability import unanswerable, unfamiliar_words
 from .compose import ComposeContext, Composer, Composition
@@ -374,8 +374,23 @@ def _converse(
             event.answer.question = request.question
             event.answer.resolved_question = resolution.resolved if not resolution.unresolved else None
             event.answer.context_turn = resolution.context_turn
+            if event.answer.refused and not event.answer.related and resolution.context_turn is not None:
+                event.answer.related = _context_related(index, conversation.turns[resolution.context_turn - 1])
             conversation.add(event.answer)
         yield event
+
+
+def _context_related(index: Index, turn: Answer, limit: int = 2) -> list[Citation]:
+    """What the conversation was about, for a refused follow-up: the first citation of each of the earlier
+    turn's first units, checked again (the related quotes of a refusal, never its answer)."""
+    out, seen = [], set()
+    for citation in [*turn.citations, *turn.related]:
+        if citation.anchor in seen or len(out) >= limit:
+            continue
+        if not check_citation(citation, index.texts, index.passages, metas=index.metas):
+            seen.add(citation.anchor)
+            out.append(citation)
+    return out
 
 
 def as_runnable(index: Index, settings: Settings) -> Runnable:

@@ -42,7 +42,9 @@ ASK_CUES: list[tuple[AskKind, str | None, re.Pattern[str]]] = [
         r"|\b(the )?(state department|department of (state|labor|justice|education|health and human services)|uscis|fbi|irs|hhs|ssa|eoir|"
         r"dol|doj|cbp|bia)'s\b|\bunder (the )?(executive order|eo) \d{5}\b"
         r"|\b(legal|statutory) (definition|meaning)\b|\bdefined (in|by|under) (the )?(law|statute|ina|code)\b|\bunder (the )?law\b", re.I)),
-    ("amount", "form", re.compile(r"\b(which|what) (form|forms|paperwork|application)\b|\bform (i|g|n|eoir)?-?\d{1,4}\b|\bi-\d{2,3}\b", re.I)),
+    ("amount", "form", re.compile(r"\b(which|what) (form|forms|paperwork|application)\b|\bform (i|g|n|eoir)?-?\d{1,4}\b|\bi-\d{2,3}\b"
+                                  r"|\b(which|what) (kinds? of |types? of )?(documents?|papers|proof|evidence)\b.{0,50}"
+                                  r"\b(accept\w*|submit\w*|bring|provide|prove|show)\b|\b(accepted|acceptable|counts?) as proof\b", re.I)),
     ("amount", "fee", re.compile(r"\bhow much (money|does (it|this|that|one) cost|is (it|the|a)\b|will (it|this) cost|do(es)? (i|we|they|you|he|she|my \w+) (have to )?(pay|owe|need))\b|\b(fees?|costs?|price|charge[sd]?|dollars?|\$\s?\d)\b|\bpay (for|to)\b", re.I)),
     ("amount", "penalty", re.compile(r"\b(penalt(y|ies)|punish\w*|sanctions?|jail time|prison time|fined|fines)\b|\bwhat happens (to (an? )?(officer|agent)s?|if (an? )?(officer|agent))\b", re.I)),
     ("procedure", None, re.compile(
