@@ -168,6 +168,9 @@ class AnswerSettings(BaseModel):
         "ones such as 'thing' or 'kind' aside) are words the corpus never uses, however common in English: 'the history "
         "of the French Revolution', 'the 2022 World Cup final' (see assistant.answer.answerability.subject_nouns).",
     )
+    unknown_min: int = Field(
+        2, ge=1, description="How many nouns the corpus never uses an ask must name before answer.unknown_share applies.",
+    )
 
 
 class AnalysisSettings(BaseModel):

@@ -176,10 +176,11 @@ def unfamiliar_words(index: Index, frame: Understood) -> list[tuple[str, float]]
 
 
 def unknown_subject(index: Index, settings: Settings, frame: Understood) -> bool:
-    """Whether most of what the frame's ask names is never named by the corpus (at least one such noun, and at
-    least ``answer.unknown_share`` of the ask's nouns)."""
+    """Whether most of what the frame's ask names is never named by the corpus (at least ``answer.unknown_min``
+    such nouns, and at least ``answer.unknown_share`` of the ask's nouns). One unknown word alone is not enough:
+    it is as often a verb the lexicon also lists as a noun ("meant to guide") or a person ("their lawyer")."""
     known, unknown = subject_nouns(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates))
-    return bool(unknown) and len(unknown) / (len(known) + len(unknown)) >= settings.answer.unknown_share
+    return len(unknown) >= settings.answer.unknown_min and len(unknown) / (len(known) + len(unknown)) >= settings.answer.unknown_share
 
 
 def unanswerable(index: Index, settings: Settings, frame: Understood, results: list[ScoredPassage]) -> str | None:
