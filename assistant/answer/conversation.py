@@ -34,7 +34,8 @@ from .understand import list_group_name
 if TYPE_CHECKING:
     from assistant.corpus.passages import PassageSet
 
-How = Literal["standalone", "ordinal", "ellipsis", "pronoun", "unresolved"]
+How = Literal["standalone", "ordinal", "ellipsis", "pronoun", "model", "unresolved"]
+"""How a follow-up was read: by the rules, by a configured chat model's proposal, or not at all."""
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8,

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.index.load import Index
 
-    from .conversation import Conversation
+    from .conversation import Conversation, Resolution
 
 _MARKER = re.compile(r"\[(\d+)\]")
 FALLBACK_NOTICE = ("The language model's answer could not be verified ({reason}); "
@@ -359,6 +359,8 @@ def _converse(
         yield from run(index, settings, request, backend, stream=streamed)
         return
     resolution = resolve(request.question, conversation.turns, index)
+    if resolution.unresolved and conversation.turns:  # a configured chat model may propose the standalone question
+        resolution = _model_resolution(settings, backend, resolution, conversation.turns)
     if resolution.unresolved:  # never a guess: the fixed clarification
         answer = clarification(request.question)
         answer.status = guidelines_status(index, settings, request.as_of)
@@ -378,6 +380,22 @@ def _converse(
                 event.answer.related = _context_related(index, conversation.turns[resolution.context_turn - 1])
             conversation.add(event.answer)
         yield event
+
+
+def _model_resolution(settings: Settings, backend: str | None, resolution: Resolution, turns: list[Answer]) -> Resolution:
+    """The chat model's reading of a follow-up the rules could not resolve (unchanged without a model, or when it cannot tell)."""
+    from assistant.llm.client import resolve_backend
+
+    name = resolve_backend(settings, backend)
+    if name == "extractive":
+        return resolution
+    from .chat import propose_standalone
+    from .conversation import Resolution
+
+    proposed = propose_standalone(settings, name, resolution.question, turns)
+    if proposed is None:
+        return resolution
+    return Resolution(resolution.question, proposed, len(turns), "model")
 
 
 def _context_related(index: Index, turn: Answer, limit: int = 2) -> list[Citation]:
