@@ -32,13 +32,14 @@ from .models import (
     Sophistication,
     Weapon,
     completed_years,
+    items_text,
     show_value,
     years_between,
 )
 
 __all__ = [
     "Apprehension", "Case", "CaseError", "Circumstances", "Entry", "EntryManner", "Harm", "Location", "NationalSecurity",
-    "Offense", "Person", "Sophistication", "Weapon", "completed_years", "load_case", "parse_case", "read_case_bytes",
+    "Offense", "Person", "Sophistication", "Weapon", "completed_years", "items_text", "load_case", "parse_case", "read_case_bytes",
     "years_between",
 ]
 
