@@ -294,7 +294,7 @@ def _draw_offenses() -> None:
                for name, options in OFFENSE_SELECTS.items()}
     with st.container(key="cf_criminal_history"):
         edited = st.data_editor(
-            base, key=key, num_rows="dynamic", hide_index=True, width="stretch",
+            base, key=key, num_rows="dynamic", hide_index=True, width="stretch", placeholder=fields.UNKNOWN,
             column_config={
                 "offense": cc.TextColumn(label("offense"), help=tip("offense")),
                 "date": cc.DateColumn(label("date"), format=DATE_FORMAT, min_value=DATE_MIN, max_value=DATE_MAX,
