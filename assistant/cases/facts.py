@@ -39,8 +39,8 @@ from .models import (
 
 __all__ = [
     "Apprehension", "Case", "CaseError", "Circumstances", "Entry", "EntryManner", "Harm", "Location", "NationalSecurity",
-    "Offense", "Person", "Sophistication", "Weapon", "completed_years", "items_text", "load_case", "parse_case", "read_case_bytes",
-    "years_between",
+    "Offense", "Person", "Sophistication", "Weapon", "completed_years", "items_text", "load_case", "parse_case",
+    "read_case_bytes", "years_between",
 ]
 
 

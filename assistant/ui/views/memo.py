@@ -221,8 +221,8 @@ with st.container(key="memo_findings_stale") if stale else contextlib.nullcontex
                  icon=":material/error:")
 
     numbering = Numbering(
-        c for group in [p.citations for p in analysis.priorities] + [f.citations for f in analysis.aggravating + analysis.mitigating]
-        for c in group
+        c for group in [p.citations for p in analysis.priorities]
+        + [f.citations for f in analysis.aggravating + analysis.mitigating] for c in group
     )
     order = list(PRIORITY_TITLES)
     st.subheader("Enforcement priorities")
