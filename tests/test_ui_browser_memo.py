@@ -64,6 +64,10 @@ def test_the_memo_page_at_800_px_drafts_on_request_survives_a_reload_and_marks_p
             case_id.wait_for()
             page.wait_for_timeout(500)
             assert page.evaluate(CUT_OFF) == []
+            # One date format: a date field reads 2026-12-07 as the table and the findings do, not "2026 - 12 - 07".
+            gaps = page.locator(".st-key-cf_assessed_on [data-type=literal]").evaluate_all(
+                "els => els.map(e => [e.innerText, getComputedStyle(e).paddingLeft, getComputedStyle(e).paddingRight])")
+            assert gaps == [["-", "0px", "0px"], ["-", "0px", "0px"]], gaps
 
             # Point 9: a case id (and an age) alone draft nothing; the button does, and the link jumps there.
             case_id.fill("BR-7")

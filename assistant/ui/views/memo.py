@@ -47,8 +47,13 @@ export default function(component) {
 }
 """
 _store = st.components.v2.component("guidance_memo_store", js=_STORE_JS)
+# The page's own presentation: findings out of date are faded; a date input reads 2022-03-01, as every
+# other date of the page does (not "2022 - 03 - 01"); a findings table wraps its words rather than run
+# past the page.
 _CSS = """<style>
 .st-key-memo_findings_stale { opacity: 0.55; }
+[data-testid="stDateInputFieldsScroller"] [data-type="literal"] { padding-left: 0 !important; padding-right: 0 !important; }
+[data-testid="stDateInputFieldsScroller"] [role="spinbutton"] { padding-left: 1px !important; padding-right: 1px !important; }
 [data-testid="stTableStyledTable"] :is(td, th), [data-testid="stTableStyledTable"] :is(td, th) * {
   overflow-wrap: anywhere !important; white-space: normal !important; }
 </style>"""
