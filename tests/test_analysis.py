@@ -226,10 +226,10 @@ def test_offense_facts_name_each_offense(source, settings):
                _conviction(offense="assault", date="2021-01-01", serious=True, weapon="firearm")]
     analysis = analyze(_case(criminal_history=history), source, settings)
     weapon = next(f for f in analysis.aggravating if f.id == "agg.weapon")
-    assert weapon.facts == ["robbery, 2016-01-01 (criminal_history[0]): a dangerous weapon used or threatened",
-                            "assault, 2021-01-01 (criminal_history[1]): a firearm used or threatened"]
+    assert weapon.facts == ["robbery, 2016-01-01 (offense 1): a dangerous weapon used or threatened",
+                            "assault, 2021-01-01 (offense 2): a firearm used or threatened"]
     prior = next(f for f in analysis.aggravating if f.id == "agg.prior_record")
-    assert "robbery, 2016-01-01 (criminal_history[0])" in prior.facts[0] and "2021-01-01" in prior.facts[0]
+    assert "robbery, 2016-01-01 (offense 1)" in prior.facts[0] and "2021-01-01" in prior.facts[0]
     assert weapon.note == "" and "serious_prior_record_min" in prior.note
 
 
@@ -248,7 +248,7 @@ def test_vacated_conviction_mitigates_and_aggravates_nothing(source, settings):
                            vacated_or_expunged=True)]
     analysis = analyze(_case(criminal_history=history), source, settings)
     assert _ids(analysis) == ([], ["mit.vacated_expunged"])
-    assert analysis.mitigating[0].facts == ["assault, 2020-01-01 (criminal_history[0]): conviction vacated or expunged"]
+    assert analysis.mitigating[0].facts == ["assault, 2020-01-01 (offense 1): conviction vacated or expunged"]
     public = _finding(analysis, "public_safety")
     assert public.finding == "officer_assessment"
     assert any("conviction vacated or expunged" in r for r in public.reasons)

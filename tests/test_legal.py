@@ -113,7 +113,7 @@ def test_a_prior_record_may_include_dismissed_serious_conduct(source, settings):
                {"offense": "theft", "date": "2019-05-01", "convicted": True, "serious": False}]
     prior = next(f for f in analyze(_case(criminal_history=history), source, settings).aggravating if f.id == "agg.prior_record")
     assert prior.facts == ["1 serious earlier offense before the most recent offense (2019-05-01): burglary, 2012-01-01 "
-                           "(criminal_history[0]), no conviction: dismissed"]
+                           "(offense 1), no conviction: dismissed"]
     assert "without a conviction" in prior.note
 
 

@@ -236,7 +236,9 @@ def test_memo_validation_messages_name_the_field(app_env):
     data["apprehension"] = {**data["apprehension"], "date": dt.date(1990, 1, 1)}
     with pytest.raises(CaseError) as expected:
         parse_case(data, "case form")
-    assert str(expected.value) in texts(at.error)  # the form shows parse_case's own message
+    assert expected.value.problems == [("apprehension.date", "1990-01-01 is before entry.date 1992-05-01")]
+    # parse_case's own problem, shown under its field with the other field named by its label
+    assert "1990-01-01 is before Entry date 1992-05-01" in texts(at.error)
     assert "apprehension.date: 1990-01-01 is before entry.date 1992-05-01" in str(expected.value)
     assert not at.download_button
 

@@ -34,7 +34,7 @@ from assistant.corpus.status import headline, status_on
 from assistant.errors import ConfigError
 from assistant.types import FactorAnalysis, FactorFinding, FrameworkStatus, PriorityFinding
 
-from .facts import Case, Offense, parse_case, years_between
+from .facts import Case, Offense, items_text, parse_case, years_between
 from .rules import Rule, load_rules
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ def _day(value: dt.date | None) -> str:
 
 
 def _ref(index: int, offense: Offense) -> str:
-    return f"{offense.offense}, {_day(offense.date)} (criminal_history[{index}])"
+    # Numbered from 1, as a person counts the rows of the criminal history (the file's path is zero-based).
+    return f"{offense.offense}, {_day(offense.date)} (offense {index + 1})"
 
 
 @dataclass
@@ -136,7 +137,7 @@ class _CaseScope:
         c, person = self.case, self.case.person
         age_basis = "as given" if person.age is not None else f"from the birth date {_day(person.birth_date)}"
         years_basis = "as given" if person.years_in_us is not None else f"since entry on {_day(c.entry.date)}"
-        listed = lambda items: "; ".join(items) or "none recorded"  # noqa: E731
+        listed = lambda items: items_text(items) or "none recorded"  # noqa: E731
         return {
             "case_id": c.case_id, "assessed_on": c.assessed_on.isoformat(),
             "age": _num(c.age()), "age_basis": age_basis,
@@ -150,7 +151,7 @@ class _CaseScope:
             "prior_serious_offenses": str(len(self.prior_serious_record)),
             "prior_serious_counted": _counted(len(self.prior_serious_record), "serious earlier offense",
                                               "serious earlier offenses"),
-            "prior_serious_list": listed([_ref(i, o) + ("" if o.standing else f", no conviction: {o.disposition}")
+            "prior_serious_list": "; ".join([_ref(i, o) + ("" if o.standing else f", no conviction: {o.disposition}")
                                           for i, o in self.prior_serious_record]),
             **{name: _num(float(value)) for name, value in self.settings.model_dump().items()},
         }
@@ -173,7 +174,8 @@ def _facts(rule: Rule, scope: _CaseScope) -> tuple[list[str], list[Offense]]:
     for target, context in targets:
         for template, condition in zip(rule.fact, rule.fact_conditions()):
             if condition is None or condition.holds(target):
-                facts.append(" ".join(template.text.format(**context).split()))
+                # The template's own whitespace is folded before the case's words go in, so those stay as written.
+                facts.append(" ".join(template.text.split()).format(**context))
                 if isinstance(target, _OffenseScope) and target.offense.conduct_without_conviction:
                     conduct.append((target.index, target.offense))
     if not rule.per_offense and rule.conduct_note:
@@ -184,14 +186,14 @@ def _facts(rule: Rule, scope: _CaseScope) -> tuple[list[str], list[Offense]]:
 
 
 def _factor(rule: Rule, scope: _CaseScope, source: PassageSet, labels: dict[str, str]) -> FactorFinding:
-    note = " ".join(rule.note.format(**scope.context()).split()) if rule.note else ""
+    note = " ".join(rule.note.split()).format(**scope.context()) if rule.note else ""
     if rule.threshold and not note:
         used = ", ".join(f"{s} = {_num(float(getattr(scope.settings, s)))}" for s in rule.threshold)
         note = f"The guidelines set no number; this analysis uses {used}, a setting."
     facts, conduct = _facts(rule, scope)
     if conduct and rule.conduct_note:
         listed = "; ".join(f"{_ref(i, o)}: {o.disposition}" for i, o in conduct)
-        note = " ".join(f"{note} {rule.conduct_note.format(conduct=listed)}".split())
+        note = f"{note} {' '.join(rule.conduct_note.split()).format(conduct=listed)}".strip()
     return FactorFinding(
         id=rule.id, label=labels.get(rule.id, rule.description), facts=facts,
         citations=[cite_anchor(source, rule.passage, rule.doc_id, rule.quote_sentences)], note=note,

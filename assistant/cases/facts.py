@@ -32,19 +32,27 @@ from .models import (
     Sophistication,
     Weapon,
     completed_years,
+    items_text,
     show_value,
     years_between,
 )
 
 __all__ = [
     "Apprehension", "Case", "CaseError", "Circumstances", "Entry", "EntryManner", "Harm", "Location", "NationalSecurity",
-    "Offense", "Person", "Sophistication", "Weapon", "completed_years", "load_case", "parse_case", "read_case_bytes",
-    "years_between",
+    "Offense", "Person", "Sophistication", "Weapon", "completed_years", "items_text", "load_case", "parse_case",
+    "read_case_bytes", "years_between",
 ]
 
 
 class CaseError(InputError):
-    """A case file cannot be used: missing, unreadable, or with a field that fails validation."""
+    """A case file cannot be used: missing, unreadable, or with a field that fails validation.
+
+    ``problems`` holds every (field path, problem) pair found, also those the message leaves out
+    after the third, so a form can show each one next to its field."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[tuple[str, str]] = list(problems or [])
 
 
 MAX_DEPTH = 32
@@ -127,8 +135,9 @@ def _raise(source: str, problems: list[tuple[str, str]]) -> None:
     if not problems:
         return
     head = "; ".join(f"{path}: {what}" for path, what in problems[:3])
-    more = f"; and {len(problems) - 3} more problem(s)" if len(problems) > 3 else ""
-    raise CaseError(f"{source}: {head}{more}")
+    extra = len(problems) - 3
+    more = f"; and {extra} more problem{'' if extra == 1 else 's'}" if extra > 0 else ""
+    raise CaseError(f"{source}: {head}{more}", problems)
 
 
 def _consistency(case: Case) -> list[tuple[str, str]]:

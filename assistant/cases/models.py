@@ -218,6 +218,14 @@ def years_between(start: dt.date, end: dt.date) -> float:
     return whole + (end - last).days / length
 
 
+def items_text(items: list[str]) -> str:
+    """A list of the case's free-text items in one line, each kept as written: numbered when there are
+    several, so an item's own separators ("; ", " | ", " - ", "/") never read as the boundary between two."""
+    if len(items) == 1:
+        return items[0]
+    return "; ".join(f"({i}) {item}" for i, item in enumerate(items, 1))
+
+
 def show_value(value: Any) -> str:
     """A short form of a value for a message (a date, a mapping, a list, a quoted text)."""
     if isinstance(value, dt.date):

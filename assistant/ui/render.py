@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 STATE_TEXT = {state: words.upper() for state, words in HEADLINES.items()}
 
 MARK = '<mark style="background:#ffe58a;padding:0 2px">'
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
-_LEADING_NUMBER = re.compile(r"^(\s*\d+)\.(\s)")
 
 
 def md_escape(text: str) -> str:
-    """Text shown literally by st.markdown: no emphasis, links, LaTeX or HTML."""
-    return _LEADING_NUMBER.sub(r"\1\\.\2", _MD_SPECIAL.sub(r"\\\1", text))
+    """Text shown literally by st.markdown: no emphasis, links, LaTeX or HTML (the memo's own escaper, one for all)."""
+    from assistant.cases.memo.markdown import escape_markdown
+
+    return escape_markdown(text)
 
 
 _MARKER = re.compile(r"\s\[(\d+)\]$")

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from assistant.cases.models import items_text
 from assistant.check.memos import check_memo_lines
 from assistant.citations.cite import citation, passage_sentences
 from assistant.citations.numbering import Numbering
@@ -195,6 +196,11 @@ def _later_history(analysis: FactorAnalysis) -> list[Block]:
     ]
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun in the number it takes ("1 error", "2 errors"): never "error(s)"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _fmt(value: object) -> str:
     if value is None:
         return "unknown"
@@ -233,7 +239,7 @@ def facts_summary(case: Case) -> list[str]:
         ]
         if o.vacated_or_expunged:
             details.append("vacated or expunged")
-        lines.append(f"Offense {i + 1} (criminal_history[{i}]): {o.offense} ({', '.join(details)})")
+        lines.append(f"Offense {i + 1}: {o.offense} ({', '.join(details)})")
     c = case.circumstances
     flags = [
         ("mental condition contributed to the conduct", c.mental_condition_contributed),
@@ -250,7 +256,7 @@ def facts_summary(case: Case) -> list[str]:
         ("Service", c.service), ("Evidence of rehabilitation", c.rehabilitation),
     ):
         if items:
-            lines.append(f"{name}: {'; '.join(items)}")
+            lines.append(f"{name}: {items_text(items)}")
     if case.notes.strip():
         lines.append(f"Notes: {case.notes.strip()}")
     return lines
@@ -331,7 +337,7 @@ def _check_section(analysis: FactorAnalysis, memo_findings: list[Finding]) -> li
     report = CheckReport.of(analysis.check.findings + memo_findings)
     errors = sum(f.severity == "error" for f in report.findings)
     verdict = (
-        "PASSED: the checker found no error." if report.passed else f"FAILED: the checker found {errors} error(s); "
+        "PASSED: the checker found no error." if report.passed else f"FAILED: the checker found {counted(errors, 'error')}; "
         "do not rely on the findings it names until they are corrected."
     )
     blocks = [_h("10. Check report"), _p(verdict)]

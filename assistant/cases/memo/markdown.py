@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from assistant.cases.models import items_text
+
 from .blocks import Narrative, memo_blocks
 
 if TYPE_CHECKING:
@@ -14,12 +16,18 @@ if TYPE_CHECKING:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
-_LEADING_NUMBER = re.compile(r"^(\s*\d+)\.(\s)")
+_LEADING_NUMBER = re.compile(r"^(\s*\d+)([.)])(\s|$)", re.M)
+_LEADING_MARK = re.compile(r"^(\s*)([-+=])", re.M)
 
 
 def escape_markdown(text: str) -> str:
-    """Text that Markdown shows literally: no emphasis, links, images, LaTeX or HTML."""
-    return _LEADING_NUMBER.sub(r"\1\\.\2", _MD_SPECIAL.sub(r"\\\1", text))
+    """Text that Markdown shows literally: no emphasis, links, images, LaTeX, HTML, list or heading.
+
+    The one escaper of the project (the app's pages use it too): a case's words, a table cell's
+    " | ", a leading "- " or "1." all come out as written."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _LEADING_NUMBER.sub(r"\1\\\2\3", text)
+    return _LEADING_MARK.sub(r"\1\\\2", text)
 
 
 def render_markdown(
@@ -46,7 +54,8 @@ def render_markdown(
         elif b.kind == "table":
             head = b.header if any(b.header) else ["Item", "Value"]
             lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
-            cell = (lambda c: c.replace("\n", "; ")) if literal else _md_cell  # literal: "|" is escaped already
+            # literal: "|" is escaped already, and a cell's lines are numbered, as the case's lists are (no HTML)
+            cell = (lambda c: items_text(c.split("\n"))) if literal else _md_cell
             lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in b.rows]
             out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
