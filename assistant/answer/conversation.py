@@ -29,6 +29,7 @@ from assistant.corpus.words import STOPWORDS, tokenize
 from assistant.types import Answer
 
 from .lists import LIST_GROUPS
+from .present import transcript_markdown  # the export lives with the other renderings; kept importable here
 from .understand import list_group_name
 
 if TYPE_CHECKING:
@@ -290,31 +291,6 @@ def topic_phrase(question: str, source: PassageSet | None = None) -> str | None:
         return None
     text = " ".join(best)
     return text if text.lower().startswith(("the ", "a ", "an ")) else text
-
-
-def transcript_markdown(turns: Sequence[Answer], title: str = "Conversation about the 2021 guidelines") -> str:
-    """The whole conversation as Markdown: each question, how a follow-up was understood, the answer with its
-    numbered sources (label, document and offsets) and the status it was given with."""
-    from assistant.corpus.status import status_sentence
-
-    def text(value: str) -> str:  # the user's and the corpus's words, shown as text, never as Markdown
-        return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", value)
-
-    out = [f"# {title}", "", "Unofficial restatement; not legal advice.", ""]
-    for n, answer in enumerate(turns, 1):
-        out += [f"## {n}. {text(answer.question)}", ""]
-        if answer.resolved_question and answer.resolved_question != answer.question:
-            out += [f"*Understood as:* {text(answer.resolved_question)}", ""]
-        out += [f"{text(line)}  " for line in answer.answer.splitlines()] + [""]
-        if answer.related:
-            out += ["Related, not the answer:", ""] + [f"- [R{i}] {text(c.quote)}" for i, c in enumerate(answer.related, 1)] + [""]
-        sources = [(str(i), c) for i, c in enumerate(answer.citations, 1)] + [(f"R{i}", c) for i, c in enumerate(answer.related, 1)]
-        if sources:
-            out += ["Sources:", ""] + [f"- \\[{k}\\] {text(c.label or c.anchor or c.doc_id)} ({c.doc_id}, {c.start}-{c.end})"
-                                       for k, c in sources] + [""]
-        if answer.status is not None:
-            out += [text(status_sentence(answer.status)), ""]
-    return "\n".join(out).rstrip() + "\n"
 
 
 def clarification(question: str) -> Answer:

@@ -17,6 +17,7 @@ import streamlit as st
 from assistant.corpus.status import HEADLINES, confidence_words, headline
 
 if TYPE_CHECKING:
+    from assistant.answer.present import Source
     from assistant.corpus.passages import PassageSet
     from assistant.types import Citation, Passage, Status
 
@@ -116,12 +117,12 @@ def status_sentence(status: Status, subject: str = "the 2021 guidelines", note: 
     return f"Status of {subject} on {status.as_of.isoformat()}: **{words}**{md_escape(rest + since + tail)}.{md_escape(note)}"
 
 
-def status_banner(status: Status | None, subject: str = "the 2021 guidelines") -> None:
-    """The guidelines' status on a date, coloured by whether they governed then."""
+def status_banner(status: Status | None, subject: str = "the 2021 guidelines", note: bool = True) -> None:
+    """The guidelines' status on a date, coloured by whether they governed then (``note``: with the event's note)."""
     if status is None:
         st.info("The corpus records no status for the 2021 guidelines.")
         return
-    text = status_sentence(status, subject)
+    text = status_sentence(status, subject, note=note)
     if status.state == "in_effect" and status.confidence != "UNCONFIRMED":
         st.success(text, icon=":material/gavel:")
     else:
@@ -131,3 +132,28 @@ def status_banner(status: Status | None, subject: str = "the 2021 guidelines") -
 def today() -> dt.date:
     """Today's date (one place, so a page never mixes two 'todays' across midnight within a run)."""
     return dt.date.today()
+
+
+def marker_link(key: int | str, target: str) -> str:
+    """A citation marker ``[n]`` as a link that opens its passage (the element with id ``target`` inside its expander)."""
+    return f"[**\\[{key}\\]**](#{target})"
+
+
+def show_source(source: PassageSet, shown: Source, target: str) -> None:
+    """A source titled as a person cites it; opened (by its marker link too), the quoted words in their passage.
+
+    The document, offsets and anchor are in a details view; the JSON carries them as well.
+    """
+    citation = shown.citation
+    with st.expander(f"[{shown.key}] {md_escape(shown.caption)}"):
+        st.markdown(f'<span id="{html.escape(target)}"></span>', unsafe_allow_html=True)  # what the marker link points at: it opens this expander
+        if shown.user_document is not None:
+            st.caption(md_escape(f'From a document you added, "{shown.user_document}": not part of the guidelines.'))
+        passage = cited_passage(source, citation)
+        if passage is not None and passage.text[citation.start - passage.start : citation.end - passage.start] == citation.quote:
+            st.markdown(highlight_html(passage.text, citation.start - passage.start, citation.end - passage.start),
+                        unsafe_allow_html=True)
+        else:  # the quote alone: it was verified against the document, whatever its passage
+            st.markdown(f'<div class="guidance-passage">{MARK}{html.escape(citation.quote)}</mark></div>', unsafe_allow_html=True)
+        with st.popover("Details", icon=":material/info:"):
+            st.caption(md_escape(f"{shown.caption} ({shown.details})"))

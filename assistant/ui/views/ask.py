@@ -12,12 +12,12 @@ import re
 
 import streamlit as st
 
-from assistant.answer.conversation import transcript_markdown
+from assistant.answer.present import Presentation, present, text_lines, transcript_markdown
 from assistant.audit.feedback import record_feedback
 from assistant.check.rules import MEMO_HINT, PREMISE
 from assistant.errors import GuidanceError
 from assistant.types import Answer
-from assistant.ui import render, resources
+from assistant.ui import keys, render, resources
 
 HISTORY = "ask_history"
 CONVERSATION = "ask_conversation"  # this session's conversation: follow-ups are read against its turns
@@ -29,6 +29,7 @@ EXAMPLES = (
     "Can an officer arrest someone just because that person is removable?",
     "When did the guidelines take effect?",
 )
+YOU, ASSISTANT = "you", "the guidance assistant"  # who said what: each chat message is labelled "Chat message from ..."
 
 settings = resources.settings()
 assistant = resources.assistant(settings)  # starts loading the model in the background
@@ -55,12 +56,18 @@ with st.sidebar:
     st.session_state[AS_OF] = as_of
     export_area = st.container()  # filled at the end of the page, once this run's answer is in the history
 
+st.html(keys.SCRIPT, unsafe_allow_javascript=True)  # Enter applies a typed date; "/" goes to the chat; the banner stays
 st.title("Ask the 2021 guidelines")
-with resources.shown_errors():
-    render.status_banner(assistant.framework_status(as_of))
+status = None
+with st.container(key=keys.BANNER_KEY), resources.shown_errors():  # short, and kept in view while the chat scrolls
+    status = assistant.framework_status(as_of)
+    render.status_banner(status, note=False)
+if status is not None and status.note:
+    st.caption(render.md_escape(status.note))
 st.caption(
-    "Every sentence of an answer is an exact quote with a numbered citation; open a citation to see the quoted "
-    "words in their passage. When the guidelines do not address a question, the assistant says so."
+    "Every sentence of an answer is an exact quote with a numbered citation; click a number to see the quoted "
+    "words in their passage. When the guidelines do not address a question, the assistant says so. "
+    "Press / to type a question."
 )
 
 
@@ -71,14 +78,31 @@ def _clear() -> None:
     st.query_params["chat"] = st.session_state[CONVERSATION].id
 
 
-def _plain_text(answer: Answer) -> str:
-    lines = [answer.answer]
-    if answer.citations:
-        lines += ["", "Sources:"] + [f"  [{i}] {c.label}  ({c.doc_id} {c.start}-{c.end})" for i, c in enumerate(answer.citations, 1)]
-    if answer.status:
-        s = answer.status
-        lines += ["", f"Status of the 2021 guidelines on {s.as_of.isoformat()}: {render.STATE_TEXT.get(s.state, s.state)}. {s.note}"]
-    return "\n".join(lines)
+def _target(idx: int, key: str) -> str:
+    """The id a marker of answer ``idx`` links to (inside the expander of its source)."""
+    return f"cite-{idx}-{key}"
+
+
+def _answer_markdown(idx: int, shown: Presentation) -> str:
+    """The answer's blocks as Markdown: the lead, quotes with marker links, a list's items short, part headers."""
+    fixed = {PREMISE, MEMO_HINT}
+    parts = []
+    for block in shown.blocks:
+        links = " ".join(render.marker_link(n, _target(idx, str(n))) for n in block.numbers)
+        if block.kind == "list":
+            parts.append("\n".join(
+                f"- {render.md_escape(item.label)}{f' ({render.md_escape(item.kind)})' if item.kind else ''} "
+                f"{render.marker_link(item.number, _target(idx, str(item.number)))}" for item in block.items))
+        elif block.kind == "part":
+            parts.append(f"**{render.md_escape(block.text)}**")
+        elif block.kind == "constant":
+            if block.text not in fixed:
+                parts.append(render.md_escape(block.text))
+        elif block.user_document:  # a quote of the user's own document says so where it is read
+            parts.append(f"*{render.md_escape(block.user_document)}:* {render.md_escape(block.text)} {links}")
+        else:
+            parts.append(f"{render.md_escape(block.text)} {links}")
+    return "\n\n".join(parts)
 
 
 def _on_feedback(idx: int) -> None:
@@ -104,6 +128,7 @@ def _on_feedback(idx: int) -> None:
 def _show_answer(idx: int, turn: dict) -> None:
     answer: Answer = turn["answer"]
     source = resources.passages(settings)
+    shown = present(answer)
     if answer.resolved_question and answer.resolved_question != answer.question:  # a follow-up, read in context
         st.caption(f"Understood as: {render.md_escape(answer.resolved_question)}")
     if answer.refused:
@@ -112,9 +137,9 @@ def _show_answer(idx: int, turn: dict) -> None:
         st.markdown(render.md_escape(answer.answer))
         if answer.related:  # verified quotes of the closest units: related, never the answer
             st.caption("**Related, not the answer:** what the guidelines say nearby.")
-            for i, citation in enumerate(answer.related, 1):
-                st.markdown(f"> {render.md_escape(citation.quote)} **[R{i}]**")
-                render.show_citation(source, f"R{i}", citation)
+            for related in shown.related:
+                st.markdown(f"> {render.md_escape(related.citation.quote)} {render.marker_link(related.key, _target(idx, related.key))}")
+                render.show_source(source, related, _target(idx, related.key))
         closest = [r for r in answer.retrieved[:3]]
         if closest:
             st.caption("The closest passages, in case one of them is what you are looking for:")
@@ -125,23 +150,23 @@ def _show_answer(idx: int, turn: dict) -> None:
                     render.show_passage(passage, title=render.md_escape(r.label or passage.label))
     else:
         lines = answer.answer.splitlines()
-        fixed = {PREMISE, MEMO_HINT}
         if answer.premise_corrected and lines and lines[0] == PREMISE:
             st.info(f"**{PREMISE}** The quotes below say what the guidelines say instead.", icon=":material/report:")
-        st.markdown("\n\n".join(render.answer_markdown_lines("\n".join(line for line in lines if line not in fixed))))
+        st.markdown(_answer_markdown(idx, shown))
         if answer.memo_hint:
             st.info(MEMO_HINT, icon=":material/description:")
             st.page_link("views/memo.py", label="Open the case memo", icon=":material/description:")
-        for i, citation in enumerate(answer.citations, 1):
-            render.show_citation(source, i, citation)
-    if answer.status is not None:
+        for cited in shown.sources:
+            render.show_source(source, cited, _target(idx, cited.key))
+    if answer.status is not None:  # the status this answer was given with stays with it, whatever the date picked later
         st.caption(render.status_sentence(answer.status, note=False)
+                   + (f" {render.md_escape(shown.guidelines_only)}" if shown.guidelines_only else "")
                    + ("" if answer.backend == "extractive" else f" Composed by {render.md_escape(answer.backend)}."))
     if not answer.check.passed:  # never expected: verify() drops failing claims before we see them
         st.error("The checker reported problems: " + render.md_escape("; ".join(f.message for f in answer.check.findings)))
     with st.container(horizontal=True, vertical_alignment="center"):
         with st.popover("Copy", icon=":material/content_copy:"):
-            st.code(_plain_text(answer), language=None, wrap_lines=True)
+            st.code("\n".join(text_lines(answer)), language=None, wrap_lines=True)
         st.download_button(
             "JSON", data=json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False),
             file_name="answer.json", mime="application/json", key=f"ask_dl_{idx}", on_click="ignore",
@@ -151,22 +176,22 @@ def _show_answer(idx: int, turn: dict) -> None:
 
 
 for idx, turn in enumerate(history):
-    with st.chat_message("user"):
+    with st.chat_message(YOU, avatar="user"):
         st.markdown(render.md_escape(turn["answer"].question))
-    with st.chat_message("assistant"):
+    with st.chat_message(ASSISTANT, avatar="assistant"):
         _show_answer(idx, turn)
 
 question = st.chat_input("Ask about the 2021 guidelines, e.g. does the person's age matter?") or st.session_state.pop(PENDING, None)
 if not history and not question:
     st.markdown("**Try a question:**")
-    cols = st.columns(len(EXAMPLES))
-    for col, example in zip(cols, EXAMPLES):
-        col.button(example, key=f"ask_example_{example}", on_click=st.session_state.__setitem__, args=(PENDING, example))
+    with st.container(horizontal=True):  # the examples wrap on a narrow window instead of being cut off
+        for example in EXAMPLES:
+            st.button(example, key=f"ask_example_{example}", on_click=st.session_state.__setitem__, args=(PENDING, example))
 
 if question:
-    with st.chat_message("user"):
+    with st.chat_message(YOU, avatar="user"):
         st.markdown(render.md_escape(question))
-    with st.chat_message("assistant"):
+    with st.chat_message(ASSISTANT, avatar="assistant"):
         answer = None
         with resources.shown_errors():
             waiting = "Searching the guidelines..." if resources.assistant_ready(settings) else (
