@@ -102,8 +102,8 @@ def test_ask_shows_numbered_citation_with_label_and_highlighted_quote(app_env, c
     assert any(quote in m and "**[1]**" in m for m in texts(at.markdown)), texts(at.markdown)
 
     labels = [e.label for e in at.expander]
-    assert "[1] Guidelines 2021, II.B, mitigating factor: advanced or tender age" in labels
-    marker = at.expander[labels.index("[1] Guidelines 2021, II.B, mitigating factor: advanced or tender age")]
+    assert "[1] Guidelines 2021, part II.B, mitigating factor: advanced or tender age" in labels
+    marker = at.expander[labels.index("[1] Guidelines 2021, part II.B, mitigating factor: advanced or tender age")]
     shown = " ".join(texts(marker.markdown))
     answer = at.session_state["ask_history"][0]["answer"]
     c = answer.citations[0]

@@ -99,7 +99,7 @@ def test_ask_cite_fill_the_memo_form_and_download_the_word_memo(app_url, tmp_pat
             sync_api.expect(page.get_by_test_id("stChatMessage").last).to_contain_text(
                 "Advanced or tender age is a mitigating factor")
             page.get_by_test_id("stExpander").filter(
-                has_text="[1] Guidelines 2021, II.B, mitigating factor: advanced or tender age").locator("summary").click()
+                has_text="[1] Guidelines 2021, part II.B, mitigating factor: advanced or tender age").locator("summary").click()
             mark = page.locator("mark").first
             sync_api.expect(mark).to_be_visible()
             assert mark.inner_text().startswith("Advanced or tender age is a mitigating factor")
@@ -115,7 +115,7 @@ def test_ask_cite_fill_the_memo_form_and_download_the_word_memo(app_url, tmp_pat
             last = page.get_by_test_id("stChatMessage").last
             sync_api.expect(last).to_contain_text("Understood as: Say more about the threat to public safety priority.")
             sync_api.expect(last.get_by_test_id("stExpander").filter(
-                has_text="[1] Guidelines 2021, II.B, priority: threat to public safety")).to_be_visible()
+                has_text="[1] Guidelines 2021, part II.B, priority: threat to public safety")).to_be_visible()
             # A reload keeps the chat (its id is in the address; the turns come back from the audit log).
             assert "chat=" in page.url
             page.reload()
