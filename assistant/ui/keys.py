@@ -1,6 +1,7 @@
 """The Ask page's keyboard help, as one static script (no user text in it): Enter applies a typed date, "/" goes to the chat.
 
-Streamlit's date field applies a typed date only when focus leaves the field; Enter here leaves it.
+Streamlit's date field applies a typed date only when the focus moves out of it (a plain blur is not
+enough); Enter here moves the focus to the widget around the field.
 "/" (outside a text field) moves the focus to the chat input, which announces the shortcut with
 ``aria-keyshortcuts``. The status banner is kept in view while the chat scrolls (``BANNER_KEY``).
 """
@@ -26,10 +27,15 @@ SCRIPT = """
                                 || el.getAttribute('role') === 'spinbutton');
   document.addEventListener('keydown', (e) => {
     const target = e.target;
-    if (e.key === 'Enter' && target && target.closest && target.closest('[data-testid="stDateInputField"]')
-        && !target.closest('[role="dialog"]')) {
+    const field = e.key === 'Enter' && target && target.closest ? target.closest('[data-testid="stDateInputField"]') : null;
+    if (field && !target.closest('[role="dialog"]')) {
+      // The field applies its date when the focus moves out of it: move it to the widget around the field.
       e.preventDefault();
-      target.blur();  // the field applies its date when it loses the focus
+      const widget = field.closest('[data-testid="stDateInput"]');
+      if (widget) {
+        if (!widget.hasAttribute('tabindex')) widget.setAttribute('tabindex', '-1');
+        widget.focus({preventScroll: true});
+      }
       return;
     }
     if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !typing(target)) {
