@@ -205,3 +205,17 @@ def test_each_message_says_who_said_it_and_the_page_offers_a_shortcut_to_the_cha
     at = ask(new_app(), "Does the person's age matter?")
     assert [m.name for m in at.chat_message] == ["you", "the guidance assistant"]  # "Chat message from you", ...
     assert any("Press / to type a question." in shown(c.value) for c in at.caption)
+
+
+def test_bullets_that_are_not_items_of_a_list_keep_their_words(app_env):
+    """Only the items of the guidelines' enumerated lists are shown by their label; other bullets (a model's) stay quotes."""
+    from assistant.api import Assistant
+
+    assistant = Assistant(make_settings(app_env))
+    first = assistant.ask("Which characteristics must never be a factor?").citations[0]
+    second = assistant.ask("When did the guidelines take effect?").citations[0]
+    assert {first.anchor, second.anchor} == {"civil_rights", "effective_date"}
+    drafted = assistant.ask("Which characteristics must never be a factor?").model_copy(update={
+        "answer": f"- {first.quote} [1]\n- {second.quote} [2]", "citations": [first, second]})
+    items = bullets(answer_markdown(with_history([drafted])))
+    assert items[0].startswith(first.quote) and items[1].startswith(second.quote)

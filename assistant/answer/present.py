@@ -21,6 +21,10 @@ from assistant.corpus.status import status_sentence
 from assistant.types import Answer, Citation, Understood
 
 from .extractive import LEAD_INS
+from .lists import LIST_GROUPS
+
+_ITEM_PREFIXES = tuple(p for g in LIST_GROUPS for p in g.prefixes)
+"""Anchors of the items of the guidelines' enumerated lists: only these are shown short, by their unit's label."""
 
 GUIDELINES_ONLY = "This status is the 2021 guidelines' own: it does not apply to what your own documents say."
 """Said with the status when an answer quotes a document the user ingested (template prose: no citation)."""
@@ -47,6 +51,7 @@ class ListItem(BaseModel):
     number: int
     quote: str
     kind: str = Field("", description="The unit's kind ('favorable consideration') when it differs from the list's.")
+    user_document: str | None = Field(None, description="An item quoting a user's document: that document's label.")
 
 
 class Block(BaseModel):
@@ -117,9 +122,11 @@ def _lines(answer: Answer) -> list[tuple[bool, str, list[int]]]:
 
 
 def _short(items: list[ListItem], cited: list[Citation]) -> list[ListItem]:
-    """The items by their units' own labels, when every item has one; else as they are (full quotes)."""
+    """The items by their units' own labels, when every item is an item of one of the guidelines' lists; else as
+    they are (full quotes): a bullet that quotes anything else keeps its words."""
     units = [unit_label(c) for c in cited]
-    if len(items) < 2 or any(u is None for u in units):
+    if (len(items) < 2 or len(cited) != len(items) or any(u is None for u in units) or any(user_document(c) for c in cited)
+            or not all((c.anchor or "").startswith(_ITEM_PREFIXES) and c.anchor not in LEAD_INS for c in cited)):
         return items
     kinds = Counter(u[0] for u in units if u)
     main = kinds.most_common(1)[0][0]
@@ -138,8 +145,10 @@ def present(answer: Answer) -> Presentation:
     for bullet, text, numbers in _lines(answer):
         refs = cited(numbers)
         lead_in = bool(refs) and all(c.anchor in LEAD_INS for c in refs)
+        users = sorted({t for c in refs if (t := user_document(c))})
+        label = USER_LABEL.format(title=users[0]) if users else None
         if bullet and not lead_in:
-            item = ListItem(label=text, number=numbers[0] if numbers else 0, quote=text)
+            item = ListItem(label=text, number=numbers[0] if numbers else 0, quote=text, user_document=label)
             if raw and raw[-1].kind == "list":
                 raw[-1].items.append(item)
                 raw[-1].numbers += numbers
@@ -150,8 +159,6 @@ def present(answer: Answer) -> Presentation:
         elif not numbers:
             raw.append(Block(kind="part" if re.match(r"^Part \d+ of \d+: ", text) else "constant", text=text))
         else:
-            users = {user_document(c) for c in refs} - {None}
-            label = USER_LABEL.format(title=sorted(users)[0]) if users else None
             raw.append(Block(kind="quote", text=text, numbers=numbers, user_document=label))
     blocks: list[Block] = []
     for i, block in enumerate(raw):

@@ -91,7 +91,8 @@ def _answer_markdown(idx: int, shown: Presentation) -> str:
         links = " ".join(render.marker_link(n, _target(idx, str(n))) for n in block.numbers)
         if block.kind == "list":
             parts.append("\n".join(
-                f"- {render.md_escape(item.label)}{f' ({render.md_escape(item.kind)})' if item.kind else ''} "
+                f"- {f'*{render.md_escape(item.user_document)}:* ' if item.user_document else ''}{render.md_escape(item.label)}"
+                f"{f' ({render.md_escape(item.kind)})' if item.kind else ''} "
                 f"{render.marker_link(item.number, _target(idx, str(item.number)))}" for item in block.items))
         elif block.kind == "part":
             parts.append(f"**{render.md_escape(block.text)}**")
