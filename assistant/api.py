@@ -3,7 +3,7 @@
 ``Assistant`` holds the settings and loads the index once (building it from the bundled corpus the
 first time); it is read-only after loading, so one instance can serve many threads and sessions.
 It answers (``ask``, ``stream``), analyzes cases and renders memos (``analyze``, ``memo_bytes``),
-checks files, ingests, reports the index's status and the guidelines' status on a date, and runs
+checks files, ingests and removes documents, reports the index's status and the guidelines' status on a date, and runs
 and compares evaluations. Every run is logged to the audit log here. The module-level functions
 are the same calls for callers that hold only settings.
 """
@@ -103,6 +103,18 @@ class Assistant:
         if report.changed:
             with self._lock:
                 self._index = None
+        audit.record_index_change(self.settings, "ingest", report)
+        return report
+
+    def remove(self, doc_id: str, on_progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+        """Remove a document a user ingested (a bundled one is refused, exit code 2); atomic and locked like ingest."""
+        from assistant.index.ingest import remove
+
+        embedder = self._index.embedder if self._index is not None else None
+        report = remove(self.settings, [doc_id], embedder=embedder, on_progress=on_progress)
+        with self._lock:
+            self._index = None
+        audit.record_index_change(self.settings, "remove", report)
         return report
 
     def framework_status(self, on: dt.date) -> Status | None:
