@@ -72,8 +72,8 @@ baselines = st.checkbox("Also run the baselines (lexical only, dense only, a pla
 if st.button("Run", type="primary", icon=":material/play_arrow:", disabled=set_path is None, key="eval_run"):
     bar = st.progress(0.0, text=f"Loading {set_path.name} and the index")
 
-    def _progress(done: int, total: int, label: str) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"{label}: {done} of {total}")
+    def _progress(done: int, total: int, label: str) -> None:  # done and total count the whole run's steps
+        bar.progress(min(1.0, done / max(total, 1)), text=f"{label} (step {done} of {total})")
 
     with resources.shown_errors():
         with st.spinner(f"Running every item of {set_path.name}..."):
