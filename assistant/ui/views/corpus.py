@@ -40,8 +40,6 @@ today = render.today()
 
 # --- documents --------------------------------------------------------------------------------------
 st.header("Documents")
-WRAP = {"overflow-wrap": "anywhere"}  # long ids and titles wrap inside their cell instead of widening the table
-NOWRAP = {"min-width": "6.5em"}  # a date on one line
 rows = []
 documents = status.documents or [{"doc_id": m.id, "title": m.title, "passages": None, "bundled": True, "source": m.path,
                                   "removable": False} for m in source.metas.values()]
@@ -55,9 +53,7 @@ for d in documents:
         "Passages": d["passages"], "Origin": "bundled" if d["bundled"] else "ingested",
         f"Status on {today.isoformat()}": render.STATE_TEXT.get(current.state, current.state) if current else "",
     })
-import pandas as pd  # noqa: E402
-
-st.table(pd.DataFrame(rows).style.set_properties(subset=["Document", "Title"], **WRAP), hide_index=True)
+render.fitting_table(rows, wrap=("Document", "Title"))
 
 
 def _run(action, verb: str, label: str) -> None:
@@ -121,6 +117,7 @@ for meta in dated:
         for i, e in enumerate(events)
     ]
     import altair as alt
+    import pandas as pd
 
     frame = pd.DataFrame(segments)
     occurring = states_in(events)  # the legend lists only the states of these events
@@ -136,13 +133,11 @@ for meta in dated:
     st.altair_chart((bars + ticks + rule).properties(height=90), width="stretch")
     st.markdown(" ".join(f'<span style="white-space:nowrap;margin-right:1em"><span style="color:{COLORS[s]}">&#9632;</span> '
                          f"{render.STATE_TEXT[s]}</span>" for s in occurring), unsafe_allow_html=True)  # constants only
-    history = pd.DataFrame([
+    render.fitting_table([
         {"Date": e.date.isoformat(), "Status": render.STATE_TEXT.get(e.state, e.state),
          "What happened": render.md_escape(" ".join(t for t in (e.event, e.note) if t)), "Confidence": e.confidence}
         for e in events
-    ])
-    st.table(history.style.set_properties(subset=["What happened"], **WRAP).set_properties(subset=["Date"], **NOWRAP),
-             hide_index=True)
+    ], wrap=("What happened",))
 
 # --- passages by anchor ------------------------------------------------------------------------------------
 st.header("Passages by anchor")
