@@ -97,3 +97,15 @@ def test_the_status_history_legend_and_events_list_only_states_that_occur(data):
     events = frame(at, "Confidence")[0]
     assert list(events.columns) == ["Date", "Status", "What happened", "Confidence"]
     assert set(events["Status"]) == {"NOT YET EFFECTIVE", "IN EFFECT", "ENJOINED", "VACATED", "NO LONGER APPLIED"}
+
+
+def test_no_remove_button_where_uploads_are_off(data, monkeypatch):
+    from assistant.api import Assistant
+
+    (data.parent / "snow-note.md").write_bytes(NOTE)
+    Assistant(make_settings(data)).ingest([data.parent / "snow-note.md"])
+    monkeypatch.setenv("GUIDANCE_UI__ALLOW_UPLOAD", "false")
+    at = new_app("views/corpus.py")
+    assert documents(at)["snow-note"] == "ingested"
+    assert not [b.key for b in at.button if b.key and b.key.startswith("corpus_remove_")]
+    assert any("guidance remove DOC_ID" in c for c in texts(at.caption))

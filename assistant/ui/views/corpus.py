@@ -79,11 +79,15 @@ def _run(action, verb: str, label: str) -> None:
     st.rerun()  # so the tables above show the new build
 
 
+refusal = upload_refusal(settings, st.get_option("server.address"))  # what may not add a document may not remove one
 removable = [d for d in documents if d.get("removable")]
 if removable:
     st.subheader("Documents you added")
     st.caption("Remove a document that a user ingested; the bundled corpus cannot be removed.")
-for d in removable:
+    if refusal is not None:
+        st.caption("Removing them from the app is off for the same reason as uploads (below); use "
+                   "`guidance remove DOC_ID` on the server.")
+for d in removable if refusal is None else []:
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
     c1.markdown(f"**{render.md_escape(d['doc_id'])}**: {render.md_escape(d['title'])} "
                 f"({d['passages']} passage{'' if d['passages'] == 1 else 's'})")
@@ -165,7 +169,6 @@ st.header("Ingest documents")
 st.caption("Add .md, .txt, .pdf, .docx or .html files: they are split by section, embedded and indexed with the bundled "
            "corpus, in a new build that replaces the current one only when it is complete. Uploading a file with the "
            "name of an earlier upload replaces that document.")
-refusal = upload_refusal(settings, st.get_option("server.address"))
 if refusal is not None:
     st.info(render.md_escape(refusal), icon=":material/lock:")
     files = []
