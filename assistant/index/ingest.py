@@ -135,6 +135,8 @@ def _check_removable(doc_ids: list[str], bundled_ids: set[str], info: store.Buil
     """Refuse to remove a bundled document or one the index does not hold (InputError, exit code 2)."""
     held = {e.doc_id: e for e in info.documents} if info is not None else {}
     for doc_id in doc_ids:
+        if info is None and doc_id not in bundled_ids:
+            raise InputError(f"there is no index yet, so no document '{doc_id}' to remove")
         if doc_id in bundled_ids or (doc_id in held and held[doc_id].bundled):
             raise InputError(f"'{doc_id}' is part of the bundled corpus and cannot be removed; only documents a user "
                              "ingested can be")
