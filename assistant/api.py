@@ -342,8 +342,8 @@ def index_status(settings: Settings) -> IndexStatus:
         store=info.store, collection=info.collection, embedding_model=info.embedding_model,
         chunker_version=info.chunker_version, passages=info.passages, chroma_server=server,
         documents=[
-            {"doc_id": d.doc_id, "title": d.meta.title, "passages": d.passages, "bundled": d.bundled, "source": Path(d.source).name,
-             "removable": not d.bundled}  # `guidance remove` takes only a user's document
+            {"doc_id": d.doc_id, "title": d.meta.title, "passages": d.passages, "bundled": d.bundled,
+             "source": Path(d.source).name, "removable": not d.bundled}  # `guidance remove` takes only a user's document
             for d in info.documents
         ],
     )
@@ -373,6 +373,6 @@ def check_file(settings: Settings, path: Path | str, case_path: Path | str | Non
     return Assistant(settings).check_file(path, case_path)
 
 
-__all__ = ["Assistant", "IndexStatus", "analyze_case_file", "check_file", "current_build_id", "index_status", "ingest_confirmation",
-           "memo_markdown", "remove_confirmation", "write_case_memo"]
+__all__ = ["Assistant", "IndexStatus", "analyze_case_file", "check_file", "current_build_id", "index_status",
+           "ingest_confirmation", "memo_markdown", "remove_confirmation", "write_case_memo"]
 

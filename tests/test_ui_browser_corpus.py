@@ -18,7 +18,8 @@ import pytest
 
 from .test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, guidance_command, wait_healthy
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}")]
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}")]
 
 WIDTH = 800
 EVERY_USER = "This changes the answers for every user of this index"
@@ -45,9 +46,11 @@ CUT_OFF = """() => {
     const box = el.closest('[data-testid=stSelectbox]');
     if (el.tagName === 'INPUT' && box && box.innerText.startsWith('Set\\n')) continue;  // its full text is the caption below it
     if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
-      found.push(`${el.tagName}.${el.getAttribute('data-testid') || ''} ${el.scrollWidth}>${el.clientWidth}: ${(el.innerText || el.value || '').slice(0, 50)}`);
+      found.push(`${el.tagName}.${el.getAttribute('data-testid') || ''} ${el.scrollWidth}>${el.clientWidth}: `
+                 + (el.innerText || el.value || '').slice(0, 50));
   }
-  for (const t of main.querySelectorAll('svg text')) if (t.textContent.includes('\u2026')) found.push(`chart label: ${t.textContent}`);
+  for (const t of main.querySelectorAll('svg text'))
+    if (t.textContent.includes('\u2026')) found.push(`chart label: ${t.textContent}`);
   if (document.documentElement.scrollWidth > document.documentElement.clientWidth) found.push('the page scrolls sideways');
   return found;
 }"""

@@ -35,7 +35,8 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = None
 
 
-for command in (ingest, remove, ask, chat, status, memo, check_command, config_group, eval_group, ui_command, log_group, intake_command):
+for command in (ingest, remove, ask, chat, status, memo, check_command, config_group, eval_group, ui_command, log_group,
+                intake_command):
     cli.add_command(command)
 
 

@@ -207,7 +207,8 @@ def run_set(
         from .baselines import make_baselines
 
         loading = steps.stage("loading the baselines", "chunk")
-        for baseline in make_baselines(index, settings, on_load=(lambda done, total: loading(done, total, "")) if loading else None):
+        on_load = (lambda done, total: loading(done, total, "")) if loading else None
+        for baseline in make_baselines(index, settings, on_load=on_load):
             with baseline:
                 rows = run_questions(evalset, baseline.answer, index, baseline.name, progress,
                                      steps.stage(baseline.name, "question"))
