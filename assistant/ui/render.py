@@ -61,6 +61,7 @@ def highlight_html(text: str, start: int, end: int) -> str:
         body = f"{esc(text[:start])}{MARK}{esc(text[start:end])}</mark>{esc(text[end:])}"
     return f'<div class="guidance-passage" style="line-height:1.55">{body}</div>'
 
+
 def fitting_table(rows: list[dict], wrap: tuple[str, ...] = (), height: int | str = "content") -> None:
     """A static table whose cells wrap, so it fits a narrow window; text of the ``wrap`` columns may break anywhere.
 
@@ -73,7 +74,6 @@ def fitting_table(rows: list[dict], wrap: tuple[str, ...] = (), height: int | st
     cols = [f"td.col{list(frame.columns).index(c)} p" for c in wrap if c in frame.columns]
     styler = frame.style.set_table_styles([{"selector": ", ".join(cols), "props": "overflow-wrap: anywhere"}] if cols else [])
     st.table(styler, hide_index=True, height=height)
-
 
 
 def cited_passage(source: PassageSet, citation: Citation) -> Passage | None:
@@ -145,4 +145,3 @@ def status_banner(status: Status | None, subject: str = "the 2021 guidelines") -
 def today() -> dt.date:
     """Today's date (one place, so a page never mixes two 'todays' across midnight within a run)."""
     return dt.date.today()
-
