@@ -3,7 +3,7 @@
 ``Assistant`` holds the settings and loads the index once (building it from the bundled corpus the
 first time); it is read-only after loading, so one instance can serve many threads and sessions.
 It answers (``ask``, ``stream``), analyzes cases and renders memos (``analyze``, ``memo_bytes``),
-checks files, ingests, reports the index's status and the guidelines' status on a date, and runs
+checks files, ingests and removes documents, reports the index's status and the guidelines' status on a date, and runs
 and compares evaluations. Every run is logged to the audit log here. The module-level functions
 are the same calls for callers that hold only settings.
 """
@@ -103,6 +103,18 @@ class Assistant:
         if report.changed:
             with self._lock:
                 self._index = None
+        audit.record_index_change(self.settings, "ingest", report)
+        return report
+
+    def remove(self, doc_id: str, on_progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+        """Remove a document a user ingested (a bundled one is refused, exit code 2); atomic and locked like ingest."""
+        from assistant.index.ingest import remove
+
+        embedder = self._index.embedder if self._index is not None else None
+        report = remove(self.settings, [doc_id], embedder=embedder, on_progress=on_progress)
+        with self._lock:
+            self._index = None
+        audit.record_index_change(self.settings, "remove", report)
         return report
 
     def framework_status(self, on: dt.date) -> Status | None:
@@ -290,6 +302,19 @@ def upload_refusal(settings: Settings, listen_address: str | None) -> str | None
     return None
 
 
+def ingest_confirmation(names: list[str]) -> str:
+    """What the app asks before it ingests uploaded files: the change reaches every user of the index."""
+    what = f"'{names[0]}'" if len(names) == 1 else f"these {len(names)} documents ({', '.join(names)})"
+    return (f"Ingest {what}? This changes the answers for every user of this index: from now on everyone who asks "
+            "here may get answers cited from it, until it is removed.")
+
+
+def remove_confirmation(doc_id: str, title: str) -> str:
+    """What the app asks before it removes a user's document: the change reaches every user of the index."""
+    return (f"Remove '{doc_id}' ({title})? This changes the answers for every user of this index: no answer will "
+            "cite it any more. The bundled corpus stays.")
+
+
 def current_build_id(settings: Settings) -> str | None:
     """The id of the current index build (None when there is none yet), without opening it."""
     from assistant.index import store
@@ -317,7 +342,8 @@ def index_status(settings: Settings) -> IndexStatus:
         store=info.store, collection=info.collection, embedding_model=info.embedding_model,
         chunker_version=info.chunker_version, passages=info.passages, chroma_server=server,
         documents=[
-            {"doc_id": d.doc_id, "title": d.meta.title, "passages": d.passages, "bundled": d.bundled, "source": Path(d.source).name}
+            {"doc_id": d.doc_id, "title": d.meta.title, "passages": d.passages, "bundled": d.bundled,
+             "source": Path(d.source).name, "removable": not d.bundled}  # `guidance remove` takes only a user's document
             for d in info.documents
         ],
     )
@@ -347,5 +373,6 @@ def check_file(settings: Settings, path: Path | str, case_path: Path | str | Non
     return Assistant(settings).check_file(path, case_path)
 
 
-__all__ = ["Assistant", "IndexStatus", "analyze_case_file", "check_file", "current_build_id", "index_status", "memo_markdown", "write_case_memo"]
+__all__ = ["Assistant", "IndexStatus", "analyze_case_file", "check_file", "current_build_id", "index_status",
+           "ingest_confirmation", "memo_markdown", "remove_confirmation", "write_case_memo"]
 

@@ -310,6 +310,7 @@ def test_corpus_ingests_an_uploaded_document(monkeypatch, corpus_settings, tmp_p
     note = b"# Field office note\n\n## I. Closures\n\nThe field office closes on days of heavy snow. Staff then work from home.\n"
     at.file_uploader(key="corpus_upload").upload("field-note.md", note, "text/markdown").run()
     at.button(key="corpus_ingest").click().run()
+    at.button(key="corpus_ingest_confirm").click().run()  # it changes every user's answers: asked first
     assert not at.exception and not at.error, texts(at.error)
     documents = frame(at, "Origin")[0].set_index("Document")
     assert documents.loc["field-note", "Origin"] == "ingested"

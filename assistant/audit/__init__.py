@@ -49,7 +49,8 @@ __all__ = [
     "CSV_COLUMNS", "EXPORT_FORMATS", "KINDS", "NO_TEXT", "REDACTED", "AuditRecord", "conversation_answers", "current_session",
     "export", "get_record",
     "list_records", "log_drafting_failure", "parse_since", "personal_patterns", "prune", "record", "record_analysis",
-    "record_answer", "record_check", "record_evaluation", "redact", "redact_text", "session", "without_text",
+    "record_answer", "record_check", "record_evaluation", "record_index_change", "redact", "redact_text", "session",
+    "without_text",
 ]
 log = logging.getLogger(__name__)
 Case = Any  # a case file's typed facts (assistant.cases.facts.Case); only its ``person`` is read here
@@ -214,6 +215,14 @@ def record_evaluation(settings: Settings, result: Any, set_path: Path | str | No
     failed = data.get("failed") or []
     return record(settings, "evaluation", str(data.get("set_name") or set_path), {**data, "set_path": str(set_path or "")},
                   passed=not failed, build_id=_current_build(settings), passages=[])
+
+
+def record_index_change(settings: Settings, kind: str, report: Any) -> int | None:
+    """Record an ingest or a removal (``kind``): the documents added or removed, and the build it made."""
+    data = report.model_dump(mode="json")
+    ids = data.get("removed") if kind == "remove" else data.get("added")
+    subject = ", ".join(ids or []) or "(bundled corpus)"
+    return record(settings, kind, subject, data, passed=None, build_id=data.get("build_id"), passages=[])
 
 
 def log_drafting_failure(

@@ -21,7 +21,7 @@ from . import runlog
 if TYPE_CHECKING:
     from assistant.config import Settings
 
-KINDS = ("ask", "memo", "check", "evaluation", "evaluation_item", "feedback", "llm_failure")
+KINDS = ("ask", "memo", "check", "evaluation", "evaluation_item", "feedback", "llm_failure", "ingest", "remove")
 """Every kind of record the code writes (``guidance log list --kind`` accepts each)."""
 EXPORT_FORMATS = ("jsonl", "csv")
 

@@ -1,6 +1,6 @@
 """The ``guidance`` command: parse, call one library function, render.
 
-One module per command (``ask``, ``chat``, ``ingest``, ``memo``, ``check``, ``status``, ``config``,
+One module per command (``ask``, ``chat``, ``ingest``, ``remove``, ``memo``, ``check``, ``status``, ``config``,
 ``eval``, ``log``, ``ui``, ``intake``) and one helper module (``common``: the error edge, the
 settings, dates, JSON). Nothing heavy is imported at module level, so ``--help`` answers at once.
 """
@@ -19,6 +19,7 @@ from .ingest import ingest
 from .intake import intake_command
 from .log import log_group
 from .memo import memo
+from .remove import remove
 from .status import status
 from .ui import ui_command
 
@@ -34,7 +35,8 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = None
 
 
-for command in (ingest, ask, chat, status, memo, check_command, config_group, eval_group, ui_command, log_group, intake_command):
+for command in (ingest, remove, ask, chat, status, memo, check_command, config_group, eval_group, ui_command, log_group,
+                intake_command):
     cli.add_command(command)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assistant.types import DocumentMeta, LaterEvent, Status
+from assistant.types import DocumentMeta, LaterEvent, Status, StatusEvent
 
 HEADLINES = {
     "not_yet_effective": "not yet effective",
@@ -29,6 +29,12 @@ CONFIDENCE_WORDS = {
     "UNCONFIRMED": "unconfirmed",
 }
 """What each confidence tag of the manifest means, for a person."""
+
+
+def states_in(history: list[StatusEvent]) -> list[str]:
+    """The states a status history reaches, in the order of ``HEADLINES`` (a legend lists only these)."""
+    seen = {e.state for e in history}
+    return [state for state in HEADLINES if state in seen]
 
 
 def source_label(anchor: str | None, metas: dict[str, DocumentMeta] | list[DocumentMeta]) -> str | None:

@@ -30,6 +30,9 @@ CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 MIN_COVER = 200
 """A chunk carries a passage's anchor when it covers at least half of the passage or MIN_COVER characters of it."""
+BASELINES = ("lexical_only", "dense_only", "langchain_recipe")
+LOAD_BATCH = 4
+"""The LangChain recipe's chunks are embedded and stored this many at a time, each batch reported as loading progress."""
 
 
 @dataclass
@@ -101,16 +104,22 @@ def split_corpus(texts: dict[str, str], passages: list[Passage]) -> list[Chunk]:
     return chunks
 
 
-def _langchain_recipe(index: Index, settings: Settings) -> Baseline:
+def _langchain_recipe(index: Index, settings: Settings, on_load: Callable[[int, int], None] | None = None) -> Baseline:
     import chromadb
     from langchain_chroma import Chroma
 
     folder = tempfile.mkdtemp(prefix="guidance-langchain-")
     chunks = split_corpus(index.texts, index.passages)
+    if on_load is not None:
+        on_load(0, len(chunks))  # loading has begun
     client = chromadb.PersistentClient(path=folder, settings=chromadb.config.Settings(anonymized_telemetry=False))
     store = Chroma(collection_name="langchain-recipe", embedding_function=index.embedder, client=client)
     ids = [f"c{i}" for i in range(len(chunks))]
-    store.add_texts([c.text for c in chunks], metadatas=[{"i": i} for i in range(len(chunks))], ids=ids)
+    for lo in range(0, len(chunks), LOAD_BATCH):  # in batches, so that a progress bar moves while the chunks are embedded
+        hi = min(lo + LOAD_BATCH, len(chunks))
+        store.add_texts([c.text for c in chunks[lo:hi]], metadatas=[{"i": i} for i in range(lo, hi)], ids=ids[lo:hi])
+        if on_load is not None:
+            on_load(hi, len(chunks))
     by_id = dict(zip(ids, chunks))
     meta = {doc_id: index.meta(doc_id) for doc_id in index.texts}
 
@@ -146,12 +155,21 @@ def _label(meta: Any, chunk: Chunk) -> str:
     return f"{title}, characters {chunk.start}-{chunk.end}"
 
 
-def make_baselines(index: Index, settings: Settings) -> list[Baseline]:
-    """The three baselines, built on the loaded index (the LangChain one in a temporary folder)."""
+def load_steps(index: Index) -> int:
+    """How many chunks building the baselines embeds (the steps ``make_baselines`` reports to ``on_load``)."""
+    return len(split_corpus(index.texts, index.passages))
+
+
+def make_baselines(index: Index, settings: Settings, on_load: Callable[[int, int], None] | None = None) -> list[Baseline]:
+    """The baselines of ``BASELINES``, built on the loaded index (the LangChain one in a temporary folder).
+
+    ``on_load(done, total)`` is called after each batch of the LangChain recipe's chunks is stored
+    (``total`` is ``load_steps(index)``).
+    """
     return [
         _retrieval_only(index, settings, "lexical_only", "the assistant with BM25 retrieval only (dense_weight = 0)",
                         dense_weight=0.0),
         _retrieval_only(index, settings, "dense_only", "the assistant with dense retrieval only (lexical_weight = 0)",
                         lexical_weight=0.0),
-        _langchain_recipe(index, settings),
+        _langchain_recipe(index, settings, on_load),
     ]

@@ -34,7 +34,31 @@ SYSTEM = "assistant"
 SYSTEM_DESCRIPTION = "the assistant (hybrid retrieval, extractive composer, checker)"
 Answerer = Callable[[QuestionItem], Observed]
 Progress = Callable[[int, int, str], None]
-"""``on_progress(done, total, label)``: called after every item (the app draws its bar with it)."""
+"""``on_progress(done, total, label)``: called after every step of a run (the app draws its bar with it).
+
+``done`` and ``total`` count the steps of the whole run (every item of every system, and the
+loading of the baselines), so a bar drawn from them only moves forward; ``label`` says what the
+step was ("lexical_only: question 3 of 27")."""
+
+
+class _Steps:
+    """One count over a run's stages: turns each stage's own count into the run's, for ``on_progress``."""
+
+    def __init__(self, total: int, on_progress: Progress | None):
+        self.total, self.offset, self.on_progress = total, 0, on_progress
+
+    def stage(self, name: str, unit: str) -> Progress | None:
+        """The callback of one stage of ``name`` (its own done and total), reporting the run's count."""
+        callback = self.on_progress
+        if callback is None:
+            return None
+        start = self.offset
+
+        def report(done: int, total: int, _label: str) -> None:
+            self.offset = start + done
+            callback(min(self.offset, self.total), self.total, f"{name}: {unit} {done} of {total}")
+
+        return report
 
 
 def corpus_hash(texts: dict[str, str]) -> str:
@@ -107,15 +131,16 @@ def _assistant_answerer(index: Index, settings: Settings) -> Answerer:
 
 
 def _run_assistant(
-    evalset: EvalSet, settings: Settings, index: Index, progress: bool, on_progress: Progress | None = None
+    evalset: EvalSet, settings: Settings, index: Index, progress: bool, steps: _Steps
 ) -> list[QuestionResult | CaseResult]:
     from assistant.cases.analysis import assess_case, on_date
 
     records: dict[str, QuestionResult | CaseResult] = {}
-    for r in run_questions(evalset, _assistant_answerer(index, settings), index, SYSTEM, progress, on_progress):
+    answerer = _assistant_answerer(index, settings)
+    for r in run_questions(evalset, answerer, index, SYSTEM, progress, steps.stage(SYSTEM, "question")):
         records[r.id] = r
     cases = [i for i in evalset.items if isinstance(i, CaseItem)]
-    with _Bar(len(cases), "cases", progress, on_progress) as bar:
+    with _Bar(len(cases), "cases", progress, steps.stage(SYSTEM, "case")) as bar:
         for item in cases:
             start = time.perf_counter()
             case = on_date(evalset.cases[item.id], item.as_of, f"item '{item.id}' as of {item.as_of}")
@@ -158,7 +183,8 @@ def run_set(
     """Run every item of the set at ``path``; write results.json, report.md and report.html to ``out_dir``.
 
     ``out_dir`` defaults to ``default_out_dir(set name)``. A malformed set raises InputError before anything runs.
-    ``on_progress(done, total, label)`` is called after every item of every system. ``index``: an
+    ``on_progress(done, total, label)`` is called after every step: every item of every system and
+    each step of loading the baselines, counted over the whole run (see ``Progress``). ``index``: an
     already-loaded index to reuse (the app's shared one); by default the current build is loaded.
     """
     from assistant import audit
@@ -170,14 +196,22 @@ def run_set(
     evalset = load_set(path, manifest_anchors(settings.paths.corpus_dir))
     _validate_questions(evalset, settings)
     index = index or load_index(settings, build_if_missing=True)
-    records = _run_assistant(evalset, settings, index, progress, on_progress)
+    from .baselines import BASELINES, load_steps
+
+    # Loading the baselines is counted by the chunks it embeds: the bar moves through it, as long as it takes.
+    extra = load_steps(index) + len(BASELINES) * len(evalset.questions) if baselines else 0
+    steps = _Steps(len(evalset.items) + extra, on_progress)
+    records = _run_assistant(evalset, settings, index, progress, steps)
     systems = {SYSTEM: summarize(records, SYSTEM_DESCRIPTION)}
     if baselines:
         from .baselines import make_baselines
 
-        for baseline in make_baselines(index, settings):
+        loading = steps.stage("loading the baselines", "chunk")
+        on_load = (lambda done, total: loading(done, total, "")) if loading else None
+        for baseline in make_baselines(index, settings, on_load=on_load):
             with baseline:
-                rows = run_questions(evalset, baseline.answer, index, baseline.name, progress, on_progress)
+                rows = run_questions(evalset, baseline.answer, index, baseline.name, progress,
+                                     steps.stage(baseline.name, "question"))
             systems[baseline.name] = summarize(list(rows), baseline.description)
     out = Path(out_dir) if out_dir is not None else default_out_dir(evalset.name)
     out.mkdir(parents=True, exist_ok=True)

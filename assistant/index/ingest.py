@@ -3,7 +3,8 @@
 Every ingest writes a new build next to the current one and switches the CURRENT pointer only when
 the build is complete, under a lock. Vectors of passages whose embedded text is unchanged are
 carried over from the current build, so re-ingesting an unchanged corpus embeds nothing. Documents
-a user ingested earlier are carried over (from their stored canonical form) until replaced.
+a user ingested earlier are carried over (from their stored canonical form) until replaced, or
+until removed (``remove``: the same build without them; bundled documents cannot be removed).
 """
 
 from __future__ import annotations
@@ -16,13 +17,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant import datafolder
 from assistant.corpus.manifest import USER_KIND
 from assistant.corpus.passages import bundled_documents, decoy_topics, prepare_passages
 from assistant.corpus.readers.common import over_limit
-from assistant.errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
+from assistant.errors import (
+    DocumentError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    InputError,
+    StoreUnavailableError,
+)
 from assistant.types import DocumentMeta, ParsedDocument, Passage
 
 from . import store
@@ -47,6 +55,8 @@ class IngestReport(BaseModel):
     embedded: int
     reused: int
     seconds: float
+    added: list[str] = Field([], description="Ids of the documents read from the paths of this ingest.")
+    removed: list[str] = Field([], description="Ids of the user documents this build left out (``remove``).")
 
 
 def _sha(text: str) -> str:
@@ -121,6 +131,53 @@ def _read_user_documents(
     return out
 
 
+def _check_removable(doc_ids: list[str], bundled_ids: set[str], info: store.BuildInfo | None) -> None:
+    """Refuse to remove a bundled document or one the index does not hold (InputError, exit code 2)."""
+    held = {e.doc_id: e for e in info.documents} if info is not None else {}
+    for doc_id in doc_ids:
+        if info is None and doc_id not in bundled_ids:
+            raise InputError(f"there is no index yet, so no document '{doc_id}' to remove")
+        if doc_id in bundled_ids or (doc_id in held and held[doc_id].bundled):
+            raise InputError(f"'{doc_id}' is part of the bundled corpus and cannot be removed; only documents a user "
+                             "ingested can be")
+        if doc_id not in held:
+            users = sorted(e.doc_id for e in held.values() if not e.bundled)
+            raise InputError(f"the index holds no document '{doc_id}'; "
+                             + (f"documents you can remove: {', '.join(users)}" if users else
+                                "it holds no user document, only the bundled corpus")
+                             + " (`guidance status` lists them)")
+
+
+def _current_info(root: Path) -> store.BuildInfo | None:
+    """The current build's ``build.json`` without loading the model, or None when there is no index."""
+    build_id = store.current_build_id(root)
+    return store.read_build_info(root / store.BUILDS / build_id) if build_id else None
+
+
+def remove(
+    settings: Settings,
+    doc_ids: list[str],
+    embedder: Embedder | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> IngestReport:
+    """A new build without the user documents ``doc_ids``, swapped in atomically under the ingest lock.
+
+    Nothing is embedded again (every vector is carried over). The copy an upload left in the data
+    folder's ``uploads/`` is deleted too; a file elsewhere (named to ``guidance ingest``) is not touched.
+    """
+    if not doc_ids:
+        raise InputError("name the id of a document to remove (`guidance status` lists them)")
+    return ingest(settings, embedder=embedder, on_progress=on_progress, drop=list(doc_ids))
+
+
+def _delete_upload(settings: Settings, source: str) -> None:
+    """Delete an uploaded copy of a removed document, if it lies in the data folder's uploads."""
+    uploads = (Path(settings.paths.data_dir) / "uploads").resolve()
+    path = Path(source)
+    if path.is_file() and path.resolve().parent == uploads:
+        path.unlink(missing_ok=True)
+
+
 def ingest(
     settings: Settings,
     paths: list[Path] | None = None,
@@ -128,11 +185,13 @@ def ingest(
     progress: bool = False,
     embedder: Embedder | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    drop: list[str] | None = None,
 ) -> IngestReport:
     """Index the bundled corpus plus earlier and new user documents; atomic, locked, incremental.
 
     ``on_progress(stage, done, total)`` reports the long steps: stage "embedding" after each batch
-    of new passages, "storing" after each batch written to Chroma.
+    of new passages, "storing" after each batch written to Chroma. ``drop``: ids of user documents
+    to leave out of the new build (see ``remove``).
     """
     from assistant.corpus.splitter import CHUNKER_VERSION
 
@@ -145,17 +204,24 @@ def ingest(
     docs = bundled_documents(settings.paths.corpus_dir)
     bundled_ids = {d.doc_id for d, _ in docs}
     new_user = _read_user_documents(paths or [], bundled_ids, settings.ingest)
+    dropped = list(dict.fromkeys(drop or []))
+    if dropped:  # told at once, before the lock and the model
+        _check_removable(dropped, bundled_ids, _current_info(root))
 
     # The lock before the model: a second ingest is told at once, not after seconds of loading.
     with store.ingest_lock(root):
         embedder = embedder or load_embedder(settings)
         store.remove_unfinished(settings, root)  # what an interrupted ingest left; we hold the lock, none is running
         previous_dir, previous = _previous_build(settings, root, embedder.model_id, CHUNKER_VERSION, rebuild)
+        if dropped:  # again under the lock: another ingest may have changed the index meanwhile
+            _check_removable(dropped, bundled_ids, previous)
         known: dict[str, list[float]] = {}
         replaced_sources = {m.path for _, m in new_user}
         if previous is not None and previous_dir is not None:
             for entry in previous.documents:
                 if entry.bundled or entry.meta.path in replaced_sources or entry.doc_id in {d.doc_id for d, _ in new_user}:
+                    continue
+                if entry.doc_id in dropped:
                     continue
                 docs.append((store.read_document(previous_dir, entry.doc_id), entry.meta))
         docs.extend(new_user)
@@ -175,7 +241,7 @@ def ingest(
                 return IngestReport(
                     index_dir=str(root), build_id=previous.build_id, changed=False,
                     documents=[d.doc_id for d, _, _ in per_doc], passages=len(passages), embedded=0,
-                    reused=len(passages), seconds=time.perf_counter() - started,
+                    reused=len(passages), seconds=time.perf_counter() - started, added=[d.doc_id for d, _ in new_user],
                 )
             known = _previous_vectors(settings, previous_dir, previous)
 
@@ -235,11 +301,16 @@ def ingest(
         store.write_json_atomic(build_dir / "build.json", info.model_dump(mode="json"))
         store.publish(root, build_id)
         store.prune(settings, root, keep={build_id} | ({previous.build_id} if previous else set()))
+        if previous is not None:
+            for entry in previous.documents:
+                if entry.doc_id in dropped:
+                    _delete_upload(settings, entry.meta.path)
         datafolder.seal(settings.paths.data_dir)  # what Chroma, SQLite and an upload wrote with the umask's modes
     return IngestReport(
         index_dir=str(root), build_id=build_id, changed=True, documents=[d.doc_id for d, _, _ in per_doc],
         passages=len(passages), embedded=embedded, reused=len(passages) - embedded,
         seconds=time.perf_counter() - started,
+        added=[d.doc_id for d, _ in new_user], removed=dropped,
     )
 
 

@@ -63,6 +63,20 @@ def highlight_html(text: str, start: int, end: int) -> str:
     return f'<div class="guidance-passage" style="line-height:1.55">{body}</div>'
 
 
+def fitting_table(rows: list[dict], wrap: tuple[str, ...] = (), height: int | str = "content") -> None:
+    """A static table whose cells wrap, so it fits a narrow window; text of the ``wrap`` columns may break anywhere.
+
+    Cells are Markdown: pass text a person wrote through ``md_escape``. Long ids and words of the ``wrap``
+    columns break inside the word rather than widen the table past the page.
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    cols = [f"td.col{list(frame.columns).index(c)} p" for c in wrap if c in frame.columns]
+    styler = frame.style.set_table_styles([{"selector": ", ".join(cols), "props": "overflow-wrap: anywhere"}] if cols else [])
+    st.table(styler, hide_index=True, height=height)
+
+
 def cited_passage(source: PassageSet, citation: Citation) -> Passage | None:
     """The passage a verified citation points into (by id, else by containing offsets)."""
     by_id = getattr(source, "by_id", None) or {p.id: p for p in source.passages}

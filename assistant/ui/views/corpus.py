@@ -1,5 +1,7 @@
-"""Corpus: the indexed documents, their legal status history as a timeline, passages by anchor, and
-ingestion of documents a person uploads (``Assistant.ingest``, atomic and locked).
+"""Corpus: the indexed documents, their legal status history as a timeline, passages by anchor,
+ingestion of documents a person uploads (``Assistant.ingest``, atomic and locked) and removal of
+documents a user added (``Assistant.remove``). Both ask for confirmation first: they change the
+answers for every user of this index. Tables are static and wrap, so the page fits a narrow window.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.api import upload_refusal
+from assistant.api import ingest_confirmation, remove_confirmation, upload_refusal
 from assistant.corpus.readers import SUPPORTED_SUFFIXES
-from assistant.corpus.status import status_on
+from assistant.corpus.status import states_in, status_on
 from assistant.errors import GuidanceError
 from assistant.ui import render, resources
 
@@ -39,18 +41,68 @@ today = render.today()
 # --- documents --------------------------------------------------------------------------------------
 st.header("Documents")
 rows = []
-for d in status.documents or [{"doc_id": m.id, "title": m.title, "passages": None, "bundled": True, "source": m.path}
-                              for m in source.metas.values()]:
+documents = status.documents or [{"doc_id": m.id, "title": m.title, "passages": None, "bundled": True, "source": m.path,
+                                  "removable": False} for m in source.metas.values()]
+for d in documents:
     meta = source.metas.get(d["doc_id"])
     current = status_on(meta, today) if meta and meta.status_history else None
+    title = render.md_escape(d["title"])
     rows.append({
-        "Document": d["doc_id"], "Title": d["title"], "Passages": d["passages"],
-        "Origin": "bundled" if d["bundled"] else "ingested", "Source file": d["source"],
+        "Document": render.md_escape(d["doc_id"]),
+        "Title": f"{title} ([official text]({meta.official_source}))" if meta and meta.official_source else title,
+        "Passages": d["passages"], "Origin": "bundled" if d["bundled"] else "ingested",
         f"Status on {today.isoformat()}": render.STATE_TEXT.get(current.state, current.state) if current else "",
-        "Official text": meta.official_source if meta else "",
     })
-st.dataframe(rows, hide_index=True, width="stretch", key="corpus_documents",
-             column_config={"Official text": st.column_config.LinkColumn("Official text")})
+render.fitting_table(rows, wrap=("Document", "Title"))
+
+
+def _run(action, verb: str, label: str) -> None:
+    """Run an ingest or a removal with a progress bar; on success show the new build on the next run."""
+    with st.status(label, expanded=True) as box:
+        bar = st.progress(0.0, text=label)
+        spans = {"embedding": (0.1, 0.9), "storing": (0.9, 1.0)}
+
+        def _progress(stage: str, done: int, total: int) -> None:
+            lo, hi = spans.get(stage, (0.1, 0.1))
+            bar.progress(lo + (hi - lo) * done / max(total, 1), text=f"{stage.capitalize()}: {done} of {total} passages")
+
+        st.session_state.pop("corpus_pending", None)  # asked once: a failure is not tried again on the next run
+        try:
+            report = action(_progress)
+        except (GuidanceError, OSError) as exc:
+            bar.progress(1.0, text="Stopped")
+            box.update(label=f"{verb} failed; the current index is unchanged", state="error")
+            st.error(render.md_escape(str(exc)), icon=":material/error:")
+            return
+        bar.progress(1.0, text="Done")
+    st.session_state["corpus_last_ingest"] = report.model_dump()
+    st.rerun()  # so the tables above show the new build
+
+
+refusal = upload_refusal(settings, st.get_option("server.address"))  # what may not add a document may not remove one
+removable = [d for d in documents if d.get("removable")]
+if removable:
+    st.subheader("Documents you added")
+    st.caption("Remove a document that a user ingested; the bundled corpus cannot be removed.")
+    if refusal is not None:
+        st.caption("Removing them from the app is off for the same reason as uploads (below); use "
+                   "`guidance remove DOC_ID` on the server.")
+for d in removable if refusal is None else []:
+    c1, c2 = st.columns([3, 2], vertical_alignment="center")
+    c1.markdown(f"**{render.md_escape(d['doc_id'])}**: {render.md_escape(d['title'])} "
+                f"({d['passages']} passage{'' if d['passages'] == 1 else 's'})")
+    if c2.button("Remove", icon=":material/delete:", key=f"corpus_remove_{d['doc_id']}", width="stretch"):
+        st.session_state["corpus_pending"] = {"remove": d["doc_id"]}
+    if st.session_state.get("corpus_pending") == {"remove": d["doc_id"]}:
+        st.warning(render.md_escape(remove_confirmation(d["doc_id"], d["title"])), icon=":material/warning:")
+        y, n, _ = st.columns([2, 1, 2])
+        if n.button("Cancel", key="corpus_remove_cancel", width="stretch"):
+            st.session_state.pop("corpus_pending", None)
+            st.rerun()
+        if y.button("Remove for everyone", type="primary", key="corpus_remove_confirm", width="stretch"):
+            doc_id = d["doc_id"]
+            _run(lambda progress, doc_id=doc_id: resources.assistant(settings).remove(doc_id, on_progress=progress),
+                 "Removal", f"Removing {doc_id}...")
 
 # --- status history timeline ------------------------------------------------------------------------------
 st.header("Status history")
@@ -72,21 +124,24 @@ for meta in dated:
     import pandas as pd
 
     frame = pd.DataFrame(segments)
-    scale = alt.Scale(domain=[render.STATE_TEXT[s] for s in COLORS], range=list(COLORS.values()))
+    occurring = states_in(events)  # the legend lists only the states of these events
+    scale = alt.Scale(domain=[render.STATE_TEXT[s] for s in occurring], range=[COLORS[s] for s in occurring])
     bars = alt.Chart(frame).mark_bar(height=28).encode(
         x=alt.X("from:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")), x2="to:T", y=alt.Y("document:N", title=None),
-        color=alt.Color("state:N", scale=scale, legend=alt.Legend(orient="bottom", title=None)),
+        color=alt.Color("state:N", scale=scale, legend=None),  # the legend is drawn below, where it can wrap
         tooltip=["from:T", "to:T", "state:N", "event:N"],
     )
     ticks = alt.Chart(frame).mark_tick(color="black", thickness=2, size=34).encode(x="from:T", y="document:N",
                                                                                    tooltip=["from:T", "event:N"])
     rule = alt.Chart(pd.DataFrame({"today": [today.isoformat()]})).mark_rule(strokeDash=[4, 3]).encode(x="today:T")
     st.altair_chart((bars + ticks + rule).properties(height=90), width="stretch")
-    st.dataframe(
-        [{"Date": e.date.isoformat(), "Status": render.STATE_TEXT.get(e.state, e.state), "Label": e.label, "Event": e.event,
-          "Note": e.note, "Confidence": e.confidence} for e in events],
-        hide_index=True, width="stretch", key=f"corpus_history_{meta.id}",
-    )
+    st.markdown(" ".join(f'<span style="white-space:nowrap;margin-right:1em"><span style="color:{COLORS[s]}">&#9632;</span> '
+                         f"{render.STATE_TEXT[s]}</span>" for s in occurring), unsafe_allow_html=True)  # constants only
+    render.fitting_table([
+        {"Date": e.date.isoformat(), "Status": render.STATE_TEXT.get(e.state, e.state),
+         "What happened": render.md_escape(" ".join(t for t in (e.event, e.note) if t)), "Confidence": e.confidence}
+        for e in events
+    ], wrap=("What happened",))
 
 # --- passages by anchor ------------------------------------------------------------------------------------
 st.header("Passages by anchor")
@@ -114,7 +169,6 @@ st.header("Ingest documents")
 st.caption("Add .md, .txt, .pdf, .docx or .html files: they are split by section, embedded and indexed with the bundled "
            "corpus, in a new build that replaces the current one only when it is complete. Uploading a file with the "
            "name of an earlier upload replaces that document.")
-refusal = upload_refusal(settings, st.get_option("server.address"))
 if refusal is not None:
     st.info(render.md_escape(refusal), icon=":material/lock:")
     files = []
@@ -122,38 +176,35 @@ else:
     files = st.file_uploader("Documents to ingest", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
                              accept_multiple_files=True, key="corpus_upload")
 if st.button("Ingest", type="primary", icon=":material/upload:", disabled=not files and status.exists, key="corpus_ingest"):
-    folder = settings.paths.data_dir / "uploads"
-    with st.status("Ingesting...", expanded=True) as box:
-        bar = st.progress(0.0, text="Saving the uploaded files")
-        saved = []
-        try:
+    st.session_state["corpus_pending"] = {"ingest": [f.name for f in files or []]}
+pending = st.session_state.get("corpus_pending") or {}
+names = [f.name for f in files or []]
+if "ingest" in pending and pending["ingest"] == names:
+    if names:
+        st.warning(render.md_escape(ingest_confirmation(names)), icon=":material/warning:")
+        y, n, _ = st.columns([2, 1, 2])
+        if n.button("Cancel", key="corpus_ingest_cancel", width="stretch"):
+            st.session_state.pop("corpus_pending", None)
+            st.rerun()
+        go = y.button("Ingest for everyone", type="primary", key="corpus_ingest_confirm", width="stretch")
+    else:  # only the bundled corpus, into an empty index: it changes no one's answers
+        go = True
+    if go:
+        def _ingest(progress):
+            folder = settings.paths.data_dir / "uploads"
             folder.mkdir(parents=True, exist_ok=True)
+            saved = []
             for i, f in enumerate(files or [], 1):
                 path = folder / (Path(f.name).name or f"upload-{i}")
                 path.write_bytes(f.getvalue())
                 saved.append(path)
-                bar.progress(0.25 * i / len(files), text=f"Saved {path.name}")
-            bar.progress(0.4, text=f"Reading and splitting {len(saved)} document(s) with the bundled corpus")
-            spans = {"embedding": (0.4, 0.9), "storing": (0.9, 1.0)}
+            return resources.assistant(settings).ingest(saved, on_progress=progress)
 
-            def _progress(stage: str, done: int, total: int) -> None:
-                lo, hi = spans.get(stage, (0.4, 0.4))
-                bar.progress(lo + (hi - lo) * done / max(total, 1), text=f"{stage.capitalize()}: {done} of {total} passages")
-
-            report = resources.assistant(settings).ingest(saved, on_progress=_progress)
-        except (GuidanceError, OSError) as exc:
-            bar.progress(1.0, text="Stopped")
-            box.update(label="Ingest failed; the current index is unchanged", state="error")
-            st.error(render.md_escape(str(exc)), icon=":material/error:")
-        else:
-            bar.progress(1.0, text="Done")
-            verb = "Indexed" if report.changed else "Nothing changed:"
-            box.update(label=f"{verb} {report.passages} passages from {len(report.documents)} documents "
-                             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s",
-                       state="complete", expanded=False)
-            st.session_state["corpus_last_ingest"] = report.model_dump()
-            st.rerun()  # so the tables above show the new build
+        _run(_ingest, "Ingest", f"Ingesting {len(names)} document(s) with the bundled corpus...")
 last = st.session_state.get("corpus_last_ingest")
-if last:
+if last and last.get("removed"):
+    st.success(f"Removed in this session: {render.md_escape(', '.join(last['removed']))}. Build {last['build_id']}, "
+               f"{last['passages']} passages from {len(last['documents'])} documents remain.", icon=":material/check:")
+elif last:
     st.success(f"Last ingest in this session: build {last['build_id']}, {last['passages']} passages from "
                f"{len(last['documents'])} documents ({', '.join(last['documents'])}).", icon=":material/check:")

@@ -14,7 +14,7 @@ import streamlit as st
 
 from assistant.errors import GuidanceError
 from assistant.evals import catalog, data_dir
-from assistant.ui import resources
+from assistant.ui import render, resources
 from assistant.ui.render import md_escape
 
 SETS_DIR = data_dir("sets")
@@ -28,6 +28,7 @@ CARDS = (
     ("latency_p50_ms", "Latency p50"),
 )
 SELECTED = "eval_selected_run"
+CARD_WIDTH = 215  # px: the longest label, value and "meets the target at least 100.0%" fit on one line
 
 settings = resources.settings()
 assistant = resources.assistant(settings)
@@ -54,6 +55,7 @@ if mode == "A shipped set":
     sets = sorted(p for p in SETS_DIR.glob("*") if p.suffix.lower() in SET_SUFFIXES) if SETS_DIR.is_dir() else []
     if sets:
         set_path = st.selectbox("Set", sets, format_func=lambda p: f"{p.stem}: {catalog.set_description(p)}", key="eval_set")
+        st.caption(md_escape(f"{set_path.stem}: {catalog.set_description(set_path)}"))  # in full: a narrow box cuts it
     else:
         st.info(f"No set in {SETS_DIR}.")
 else:
@@ -72,8 +74,8 @@ baselines = st.checkbox("Also run the baselines (lexical only, dense only, a pla
 if st.button("Run", type="primary", icon=":material/play_arrow:", disabled=set_path is None, key="eval_run"):
     bar = st.progress(0.0, text=f"Loading {set_path.name} and the index")
 
-    def _progress(done: int, total: int, label: str) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"{label}: {done} of {total}")
+    def _progress(done: int, total: int, label: str) -> None:  # done and total count the whole run's steps
+        bar.progress(min(1.0, done / max(total, 1)), text=f"{label} (step {done} of {total})")
 
     with resources.shown_errors():
         with st.spinner(f"Running every item of {set_path.name}..."):
@@ -110,15 +112,16 @@ st.caption(f"Set {md_escape(meta.name)} ({meta.items} items: {meta.questions} qu
 
 metrics = results.metrics
 shown = [(name, label) for name, label in CARDS if metrics.get(name) is not None]
-for row in range(0, len(shown), 4):
-    for col, (name, label) in zip(st.columns(4), shown[row : row + 4]):
-        met = catalog.meets(name, metrics[name])
-        target = f"target at least {_value(name, catalog.TARGETS[name])}" if name in catalog.TARGETS else None
-        col.metric(label, _value(name, metrics[name]),
-                   delta=None if met is None else f"{'meets' if met else 'below'} the {target}",
-                   delta_color="normal" if met else "inverse", delta_arrow="off",
-                   help=f"{name}: {results.definitions.get(name, '')}")
+cards = st.container(horizontal=True, gap="medium")  # cards wrap onto more rows in a narrow window
+for name, label in shown:
+    met = catalog.meets(name, metrics[name])
+    target = f"target at least {_value(name, catalog.TARGETS[name])}" if name in catalog.TARGETS else None
+    cards.metric(label, _value(name, metrics[name]),
+                 delta=None if met is None else f"{'meets' if met else 'below'} the {target}",
+                 delta_color="normal" if met else "inverse", delta_arrow="off",
+                 help=f"{name}: {results.definitions.get(name, '')}", width=CARD_WIDTH)
 
+import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 by_kind = ours.by_kind
@@ -131,12 +134,22 @@ systems = results.systems
 if len(systems) > 1:
     st.subheader("The assistant and the baselines")
     compared = ["recall@5", "mrr", "accurate_rate", "refusal_accuracy", "citation_validity"]
-    st.bar_chart(pd.DataFrame({s: {catalog.label(m): v.metrics.get(m) for m in compared} for s, v in systems.items()}),
-                 stack=False)
+    long = pd.DataFrame([{"metric": catalog.label(m), "system": s, "value": v.metrics.get(m)}
+                         for s, v in systems.items() for m in compared])
+    st.altair_chart(alt.Chart(long).mark_bar().encode(
+        y=alt.Y("metric:N", title=None, axis=alt.Axis(labelLimit=0)), yOffset="system:N",
+        x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("system:N", legend=alt.Legend(orient="bottom", title=None, columns=2, labelLimit=0)),
+        tooltip=["system:N", "metric:N", alt.Tooltip("value:Q", format=".3f")],
+    ).properties(height=60 * len(compared)), width="stretch")
 by_anchor = ours.by_anchor
 if by_anchor:
     with st.expander("Retrieval by anchor (recall@5)"):
-        st.bar_chart(pd.Series({a: v.get("recall@5") for a, v in by_anchor.items()}, name="recall@5"), horizontal=True)
+        anchors = pd.DataFrame([{"anchor": a, "recall@5": v.get("recall@5")} for a, v in by_anchor.items()])
+        st.altair_chart(alt.Chart(anchors).mark_bar().encode(
+            y=alt.Y("anchor:N", title=None, sort=None, axis=alt.Axis(labelLimit=0)),
+            x=alt.X("recall@5:Q", scale=alt.Scale(domain=[0, 1])), tooltip=["anchor:N", "recall@5:Q"],
+        ).properties(height=18 * len(anchors)), width="stretch")
 
 st.subheader("Items")
 only_failures = st.toggle("Only failures", key="eval_only_failures")
@@ -144,13 +157,13 @@ rows = []
 for r in ours.items:
     if only_failures and r.passed:
         continue
-    rows.append({"Item": r.id, "Passed": r.passed, "Type": r.type, "Kind": r.kind,
-                 "Question or case": getattr(r, "question", None) or getattr(r, "case_id", ""),
-                 "Label": getattr(r, "label", ""), "Refused": getattr(r, "refused", None),
-                 "Failed expectations": failed_expectations(r), "ms": r.ms})
+    rows.append({"Item": md_escape(r.id), "Passed": "yes" if r.passed else "no", "Kind": md_escape(r.kind or r.type),
+                 "Question or case": md_escape(getattr(r, "question", None) or getattr(r, "case_id", "")),
+                 "Failed expectations": md_escape(failed_expectations(r)), "ms": "" if r.ms is None else f"{r.ms:.1f}"})
 st.caption(f"{len(rows)} of {len(ours.items)} items shown.")
-st.dataframe(rows, hide_index=True, width="stretch",
-             column_config={"ms": st.column_config.NumberColumn("ms", format="%.1f")})
+if rows:  # a static table: its cells wrap, so no column is cut off in a narrow window
+    render.fitting_table(rows, wrap=("Item", "Kind", "Question or case", "Failed expectations"),
+                         height=600 if len(rows) > 12 else "content")
 
 cols = st.columns(3)
 for col, (name, mime) in zip(cols, (("report.html", "text/html"), ("report.md", "text/markdown"),
@@ -167,10 +180,9 @@ if len(runs) < 2:
     st.stop()
 pair = catalog.comparison_pair(runs)  # by default the newest run and the one before it of the same set
 assert pair is not None
-c1, c2 = st.columns(2)
-run_a = c1.selectbox("Run A (before)", names, index=names.index(str(pair[0])), key="eval_compare_a",
+run_a = st.selectbox("Run A (before)", names, index=names.index(str(pair[0])), key="eval_compare_a",
                      format_func=lambda p: catalog.run_label(Path(p)))
-run_b = c2.selectbox("Run B (after)", names, index=names.index(str(pair[1])), key="eval_compare_b",
+run_b = st.selectbox("Run B (after)", names, index=names.index(str(pair[1])), key="eval_compare_b",
                      format_func=lambda p: catalog.run_label(Path(p)))
 with resources.shown_errors():
     comparison = assistant.compare(run_a, run_b)
