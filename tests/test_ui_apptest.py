@@ -356,7 +356,7 @@ def test_evaluations_run_sets_filter_failures_and_compare_runs(monkeypatch, corp
     at = new_app("views/evaluations.py")
     assert any("No run yet" in i for i in texts(at.info))
 
-    at.selectbox(key="eval_set").set_value(SETS / "dev-cases.yaml").run()
+    at.radio(key="eval_set").set_value(SETS / "dev-cases.yaml").run()
     at.button(key="eval_run").click().run()
     assert not at.exception and not at.error, texts(at.error)
     assert at.progress[0].value == 100 and at.progress[0].text.startswith("Done: ")
@@ -389,10 +389,12 @@ def test_runs_are_named_by_set_and_time_compared_like_for_like_and_held_to_their
     shutil.copytree(corpus_settings.paths.data_dir, data)
     monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(data))
     at = new_app("views/evaluations.py")
-    shipped = at.selectbox(key="eval_set")
-    labels = list(shipped.options)  # what the person reads in the list
-    assert any(label.startswith("blind3-questions: Blind set written before") for label in labels)
-    assert all(": " in label and label.split(": ", 1)[1] != label.split(": ", 1)[0] for label in labels)  # a description each
+    shipped = at.radio(key="eval_set")
+    labels = list(shipped.options)  # what the person reads in the list: each set's name, its description under it
+    captions = [c for c in shipped.proto.captions]
+    assert "blind3-questions" in labels and len(captions) == len(labels)
+    assert captions[labels.index("blind3-questions")].startswith("Blind set written before")
+    assert all(caption.strip() for caption in captions)  # a description each
 
     at.radio(key="eval_mode").set_value("Upload a set").run()
     at.file_uploader(key="eval_upload").upload("ui-small.yaml", SMALL_SET, "application/yaml").run()

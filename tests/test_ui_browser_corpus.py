@@ -43,8 +43,6 @@ CUT_OFF = """() => {
   const found = [];
   for (const el of main.querySelectorAll('*')) {
     if (el.clientWidth <= 2) continue;  // visually hidden helpers of radios and checkboxes
-    const box = el.closest('[data-testid=stSelectbox]');
-    if (el.tagName === 'INPUT' && box && box.innerText.startsWith('Set\\n')) continue;  // its full text is the caption below it
     if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
       found.push(`${el.tagName}.${el.getAttribute('data-testid') || ''} ${el.scrollWidth}>${el.clientWidth}: `
                  + (el.innerText || el.value || '').slice(0, 50));

@@ -54,8 +54,9 @@ set_path: Path | None = None
 if mode == "A shipped set":
     sets = sorted(p for p in SETS_DIR.glob("*") if p.suffix.lower() in SET_SUFFIXES) if SETS_DIR.is_dir() else []
     if sets:
-        set_path = st.selectbox("Set", sets, format_func=lambda p: f"{p.stem}: {catalog.set_description(p)}", key="eval_set")
-        st.caption(md_escape(f"{set_path.stem}: {catalog.set_description(set_path)}"))  # in full: a narrow box cuts it
+        # A radio, not a drop-down: each set's description is read in full, wrapped, under its name.
+        set_path = st.radio("Set", sets, format_func=lambda p: p.stem, key="eval_set",
+                            captions=[md_escape(catalog.set_description(p)) for p in sets])
     else:
         st.info(f"No set in {SETS_DIR}.")
 else:
