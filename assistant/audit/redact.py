@@ -201,8 +201,9 @@ PHONE_COUNTRY_CODE = "1"
 PHONE_NATIONAL_PREFIX = "1"
 PHONE_INTERNATIONAL_PREFIX = "011"
 PHONE_MIN_DIGITS_INTERNATIONAL = 9
-_PHONE_RUN = re.compile(f"[{PHONE_PUNCTUATION}{PHONE_PLUS}\\d]+")
+_PHONE_RUN = re.compile(f"[{PHONE_PUNCTUATION}{PHONE_PLUS}]*\\d[{PHONE_PUNCTUATION}{PHONE_PLUS}\\d]*")  # runs with a digit
 _PHONE_GROUP = re.compile(r"[\dx]+")
+_PHONE_DIGIT = re.compile(r"[\dx]")
 
 
 def _could_be_valid(digits: str, keypad: bool, plus: bool) -> bool:
@@ -218,9 +219,10 @@ def _could_be_valid(digits: str, keypad: bool, plus: bool) -> bool:
 
 def may_hold_phone(text: str) -> bool:
     """False only when libphonenumber can find no valid number in ``text`` (see the constants above)."""
+    fewest = min(PHONE_MIN_DIGITS_PLUS, *PHONE_NATIONAL_LENGTHS)
     plus = any(c in text for c in PHONE_PLUS)
     for run in _PHONE_RUN.findall(text):
-        if sum(c.isdigit() or c == "x" for c in run) < min(PHONE_MIN_DIGITS_PLUS, *PHONE_NATIONAL_LENGTHS):
+        if len(run) < fewest or len(_PHONE_DIGIT.findall(run)) < fewest:
             continue
         groups = _PHONE_GROUP.findall(run)
         for i in range(len(groups)):  # every span of consecutive groups, its x's read as separators or as 9s
