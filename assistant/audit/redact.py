@@ -270,19 +270,25 @@ def redact_text(text: str, patterns: list[tuple[re.Pattern[str], str]] = ()) -> 
     return _ONE_NAME.sub(REDACTED["name"], text)  # "Maria Lopez" is one redacted name, not two
 
 
-def redact(value: Any, patterns: list[tuple[re.Pattern[str], str]] = (), _key: object = None) -> Any:
+def redact(
+    value: Any, patterns: list[tuple[re.Pattern[str], str]] = (), _key: object = None, _done: dict[str, str] | None = None
+) -> Any:
     """A copy of a JSON-like value with every string redacted, and a ``person``'s personal fields replaced."""
+    done = {} if _done is None else _done  # within one value, a string seen again (a label, a quote) is redacted once
     if isinstance(value, str):
         if _key in IDENTIFIER_KEYS and _IDENTIFIER.fullmatch(value):
             return value  # an id, anchor or code: never personal, and must stay as written (a chat is found by its id)
-        return redact_text(value, patterns)
+        if value not in done:
+            done[value] = redact_text(value, patterns)
+        return done[value]
     if isinstance(value, dict):
         return {
-            key: REDACTED[key] if _key == "person" and key in REDACTED and item not in (None, "") else redact(item, patterns, key)
+            key: REDACTED[key] if _key == "person" and key in REDACTED and item not in (None, "")
+            else redact(item, patterns, key, done)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [redact(v, patterns) for v in value]
+        return [redact(v, patterns, None, done) for v in value]
     return value
 
 
