@@ -4,7 +4,8 @@ Writes 200 memo-like Markdown files (50 numbered sections each, one passage per 
 temporary folder, and for each store, in a fresh data folder and a fresh process:
 
 * a cold ingest of the bundled corpus plus the 200 files (reading, splitting, embedding, storing):
-  passages per second;
+  passages per second; and the model alone on 1,000 of those passages (nothing but ``Embedder.encode``):
+  the most passages per second an ingest could reach on this machine;
 * an incremental ingest after one file changed (50 passages embedded, every other vector carried
   over and written to the new build): what the store itself costs at this size;
 * loading the index, then 100 warm questions through ``Assistant.ask`` (half about the guidelines,
@@ -122,6 +123,8 @@ def measure(corpus: Path, data: Path, n_queries: int, host: str | None, port: in
     model_s = time.perf_counter() - started
     cold = ingest(settings, [corpus], embedder=embedder)
 
+    floor = embedding_floor(settings, embedder)
+
     changed = sorted(corpus.glob("*.md"))[0]
     changed.write_text(changed.read_text(encoding="utf-8").replace("district", "ward"), encoding="utf-8")
     again = ingest(settings, [corpus], embedder=embedder)
@@ -150,6 +153,7 @@ def measure(corpus: Path, data: Path, n_queries: int, host: str | None, port: in
         "model_load_s": round(model_s, 2),
         "ingest_s": round(cold.seconds, 2),
         "ingest_passages_per_s": round(cold.passages / cold.seconds, 1),
+        "embedding_floor": floor,
         "reingest_one_changed_s": round(again.seconds, 2),
         "reingest_embedded": again.embedded,
         "reingest_passages_per_s": round(again.passages / again.seconds, 1),
@@ -159,6 +163,33 @@ def measure(corpus: Path, data: Path, n_queries: int, host: str | None, port: in
         "refused": refused,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def embedding_floor(settings, embedder, sample: int = 1000) -> dict:
+    """The model alone on passages of the index just built: how many passages a second no ingest can beat.
+
+    A spread sample of the passages' embedded texts goes through ``Embedder.encode`` as an ingest sends them
+    (sorted by length, in batches, every core), with nothing else: no reading, splitting, hashing or storing.
+    The work is the transformer's: about 2 x 10.6 million multiply-adds per token (6 layers of 384 x 384
+    attention projections and 384 x 1536 feed-forward), so GFLOP/s = tokens x 21.2e6 / seconds.
+    """
+    from assistant.index import store
+    from assistant.index.text import embed_text
+
+    build = store.index_dir(settings) / store.BUILDS / str(store.current_build_id(store.index_dir(settings)))
+    texts = [embed_text(p) for p in store.read_passages(build)]
+    texts = texts[:: max(1, len(texts) // sample)][:sample]
+    encoder = getattr(embedder.encoder, "_tokenizer", None)
+    tokens = sum(len(e.ids) - e.attention_mask.count(0) for e in encoder.encode_batch(texts)) if encoder else None
+    started, cpu = time.perf_counter(), time.process_time()
+    embedder.encode(texts)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    out = {"passages": len(texts), "seconds": round(seconds, 2), "passages_per_s": round(len(texts) / seconds, 1),
+           "cpu_ms_per_passage": round(cpu / len(texts) * 1000, 1), "batch_size": embedder.batch_size}
+    if tokens:
+        out["tokens_per_passage"] = round(tokens / len(texts), 1)
+        out["gflop_per_s"] = round(tokens * 21.2e6 / seconds / 1e9, 1)
+    return out
 
 
 def _child(corpus: Path, data: Path, n_queries: int, host: str | None = None, port: int | None = None) -> dict:
@@ -277,6 +308,8 @@ def main() -> int:
         ("passages in the index", "passages", "{}"),
         ("cold ingest (s)", "ingest_s", "{}"),
         ("cold ingest (passages/s)", "ingest_passages_per_s", "{}"),
+        ("model alone (passages/s)", "embedding_floor", "{passages_per_s}"),
+        ("model alone (ms CPU/passage)", "embedding_floor", "{cpu_ms_per_passage}"),
         ("re-ingest, 1 file changed (s)", "reingest_one_changed_s", "{}"),
         ("re-ingest (passages/s)", "reingest_passages_per_s", "{}"),
         ("index load (s)", "index_load_s", "{}"),

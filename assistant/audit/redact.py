@@ -178,13 +178,67 @@ def personal_patterns(case: Any) -> list[tuple[re.Pattern[str], str]]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
 _ONE_NAME = re.compile(re.escape(REDACTED["name"]) + r"(?:[\s-]+" + re.escape(REDACTED["name"]) + ")+")
+
+
+# Which texts libphonenumber could find a valid number in, decided without running it (its matcher costs about
+# 0.1 ms a text, and nearly every answer holds dates and offsets). Its candidates are groups of digits joined by its
+# punctuation (``phonenumberutil._VALID_PUNCTUATION``, in which "x" may also stand for a 9 on a keypad), after an
+# optional plus sign, read as US numbers. With a plus sign a valid number has at least 6 digits (a country code and
+# the shortest national number). Without one it is a number of country code 1 (US, Canada...: 7 or 10 digits), the
+# same after the national prefix 1 or after the country code 1 and the national prefix 1 (both are stripped), or
+# 011 and an international number (9 digits or more, starting 011). tests/test_perf_audit.py holds these constants
+# to the installed package's own tables, and to the matcher itself on random numbers.
+PHONE_PUNCTUATION = (
+    "-x\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d.\\[\\]/~"
+    "\u2053\u223c\uff5e"
+)
+PHONE_PLUS = "+\uff0b"
+PHONE_MIN_DIGITS_PLUS = 6
+PHONE_NATIONAL_LENGTHS = frozenset({7, 10})  # country code 1
+PHONE_COUNTRY_CODE = "1"
+PHONE_NATIONAL_PREFIX = "1"
+PHONE_INTERNATIONAL_PREFIX = "011"
+PHONE_MIN_DIGITS_INTERNATIONAL = 9
+_PHONE_RUN = re.compile(f"[{PHONE_PUNCTUATION}{PHONE_PLUS}]*\\d[{PHONE_PUNCTUATION}{PHONE_PLUS}\\d]*")  # runs with a digit
+_PHONE_GROUP = re.compile(r"[\dx]+")
+_PHONE_DIGIT = re.compile(r"[\dx]")
+
+
+def _could_be_valid(digits: str, keypad: bool, plus: bool) -> bool:
+    """Whether a candidate with these digits (``keypad``: some "x" among them, each maybe a 9) could be valid."""
+    n = len(digits)
+    if plus:
+        return n >= PHONE_MIN_DIGITS_PLUS
+    for lead in ("", PHONE_NATIONAL_PREFIX, PHONE_COUNTRY_CODE + PHONE_NATIONAL_PREFIX):
+        if n - len(lead) in PHONE_NATIONAL_LENGTHS and (keypad or digits.startswith(lead)):
+            return True
+    return n >= PHONE_MIN_DIGITS_INTERNATIONAL and (keypad or digits.startswith(PHONE_INTERNATIONAL_PREFIX))
+
+
+def may_hold_phone(text: str) -> bool:
+    """False only when libphonenumber can find no valid number in ``text`` (see the constants above)."""
+    fewest = min(PHONE_MIN_DIGITS_PLUS, *PHONE_NATIONAL_LENGTHS)
+    plus = any(c in text for c in PHONE_PLUS)
+    for run in _PHONE_RUN.findall(text):
+        if len(run) < fewest or len(_PHONE_DIGIT.findall(run)) < fewest:
+            continue
+        groups = _PHONE_GROUP.findall(run)
+        for i in range(len(groups)):  # every span of consecutive groups, its x's read as separators or as 9s
+            for j in range(i + 1, len(groups) + 1):
+                span = "".join(groups[i:j])
+                digits = span.replace("x", "")
+                if _could_be_valid(digits, False, plus) or ("x" in span and any(
+                        _could_be_valid("0" * k, True, plus) for k in range(len(digits), len(span) + 1))):
+                    return True
+    return False
 
 
 def _phones(text: str) -> str:
     """``text`` with phone numbers replaced: those libphonenumber finds valid, and labelled ones."""
     text = PHONE_LABELLED.sub(lambda m: m.group(0)[: _label_end(m)] + PATTERN_REDACTED["phone"], text)
-    if not re.search(r"\d{3}", re.sub(r"[\s().-]", "", text)):
+    if not may_hold_phone(text):
         return text
     import phonenumbers
 
@@ -201,31 +255,40 @@ def _label_end(match: re.Match[str]) -> int:
 
 def redact_text(text: str, patterns: list[tuple[re.Pattern[str], str]] = ()) -> str:
     """``text`` with the case's details and any A-numbers, dates of birth, SSNs, e-mails, phones and cued names replaced."""
-    text = EMAIL.sub(PATTERN_REDACTED["email"], text)  # first: a name inside an address goes with the address
+    if "@" in text:  # every pattern is skipped where it cannot match: an answer's strings are many and mostly plain
+        text = EMAIL.sub(PATTERN_REDACTED["email"], text)  # first: a name inside an address goes with the address
     for pattern, replacement in patterns:
         text = pattern.sub(replacement, text)
-    text = A_NUMBER.sub(REDACTED["a_number"], text)
-    text = BIRTH_DATE.sub(REDACTED["birth_date"], text)
-    text = SSN.sub(PATTERN_REDACTED["ssn"], text)
-    if any(c.isdigit() for c in text):
+    if _DIGIT.search(text):  # A-numbers, birth dates, SSNs and phone numbers all hold a digit
+        text = A_NUMBER.sub(REDACTED["a_number"], text)
+        text = BIRTH_DATE.sub(REDACTED["birth_date"], text)
+        text = SSN.sub(PATTERN_REDACTED["ssn"], text)
         text = _phones(text)
     text = NAME_AFTER_CUE.sub(_name_after_cue, text)
+    if REDACTED["name"] not in text:
+        return text
     return _ONE_NAME.sub(REDACTED["name"], text)  # "Maria Lopez" is one redacted name, not two
 
 
-def redact(value: Any, patterns: list[tuple[re.Pattern[str], str]] = (), _key: object = None) -> Any:
+def redact(
+    value: Any, patterns: list[tuple[re.Pattern[str], str]] = (), _key: object = None, _done: dict[str, str] | None = None
+) -> Any:
     """A copy of a JSON-like value with every string redacted, and a ``person``'s personal fields replaced."""
+    done = {} if _done is None else _done  # within one value, a string seen again (a label, a quote) is redacted once
     if isinstance(value, str):
         if _key in IDENTIFIER_KEYS and _IDENTIFIER.fullmatch(value):
             return value  # an id, anchor or code: never personal, and must stay as written (a chat is found by its id)
-        return redact_text(value, patterns)
+        if value not in done:
+            done[value] = redact_text(value, patterns)
+        return done[value]
     if isinstance(value, dict):
         return {
-            key: REDACTED[key] if _key == "person" and key in REDACTED and item not in (None, "") else redact(item, patterns, key)
+            key: REDACTED[key] if _key == "person" and key in REDACTED and item not in (None, "")
+            else redact(item, patterns, key, done)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [redact(v, patterns) for v in value]
+        return [redact(v, patterns, None, done) for v in value]
     return value
 
 

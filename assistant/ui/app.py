@@ -33,3 +33,5 @@ st.sidebar.caption(
 session_id = st.session_state.setdefault(resources.AUDIT_SESSION, resources.new_session_id())
 with audit.session(session_id):
     st.navigation(pages).run()
+# Only now, with the page drawn, the model and the index start loading (once per process and index build).
+resources.warm_up(resources.settings())

@@ -63,17 +63,35 @@ def build_id(s: Settings) -> str | None:
 class _Shared:
     assistant: Assistant
     ready: threading.Event  # set once the model and the index are loaded (or failed to load)
+    started: threading.Event  # set once the loading has started
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _assistant(key: str, build: str | None, _settings: Settings) -> _Shared:
     from assistant.api import Assistant
 
-    shared = _Shared(Assistant(_settings), threading.Event())
-    # Load the model and the index in the background: the page is usable at once, and the
-    # first question waits only for whatever is left of the loading (Assistant.index is locked).
+    return _Shared(Assistant(_settings), threading.Event(), threading.Event())
+
+
+_START_LOCK = threading.Lock()
+
+
+def warm_up(s: Settings) -> None:
+    """Start loading the model and the index in the background, once; the app calls it after drawing a page.
+
+    Loading (mostly importing Chroma) takes a second of CPU and holds the interpreter while it runs: started
+    before the first page is drawn, it slowed the drawing. A question asked before it finishes waits only for
+    whatever is left (``Assistant.index`` is locked), and starts the loading itself if it was never started.
+    """
+    try:
+        shared = _assistant(_key(s), build_id(s), s)
+    except GuidanceError:
+        return  # an unreadable index: the page that needs it says so
+    with _START_LOCK:
+        if shared.started.is_set():
+            return
+        shared.started.set()
     threading.Thread(target=_load_quietly, args=(shared,), name="guidance-warmup", daemon=True).start()
-    return shared
 
 
 def _load_quietly(shared: _Shared) -> None:
@@ -86,7 +104,7 @@ def _load_quietly(shared: _Shared) -> None:
 
 
 def assistant(s: Settings) -> Assistant:
-    """The shared assistant of the current index build (its loading starts on first use)."""
+    """The shared assistant of the current index build (loaded by ``warm_up``, or by the first question)."""
     return _assistant(_key(s), build_id(s), s).assistant
 
 

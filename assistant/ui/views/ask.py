@@ -32,7 +32,7 @@ EXAMPLES = (
 YOU, ASSISTANT = "you", "the guidance assistant"  # who said what: each chat message is labelled "Chat message from ..."
 
 settings = resources.settings()
-assistant = resources.assistant(settings)  # starts loading the model in the background
+assistant = resources.assistant(settings)  # loaded in the background once the page is drawn (app.py)
 if CONVERSATION not in st.session_state:  # a new session, or a reload: the chat named in the address comes back
     restored = None
     chat_id = st.query_params.get("chat")

@@ -1,0 +1,66 @@
+"""The app's first page is drawn before the model and the index start loading (issue 14: first page usable <= 2 s).
+
+Loading (mostly importing Chroma) holds the interpreter for about a second; started while the first
+page was being drawn, it slowed the drawing. ``bench/ui_timing.py`` measures the effect in a browser;
+this test holds the order, with AppTest, on the real app, model and index.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from assistant.cli.ui import APP  # noqa: E402
+from assistant.ui import resources  # noqa: E402
+
+
+@pytest.fixture
+def app_env(monkeypatch, corpus_settings, tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(corpus_settings.paths.data_dir, target)
+    monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(target))
+    return target
+
+
+def test_the_model_starts_loading_only_once_the_first_page_is_drawn(app_env, monkeypatch):
+    resources._assistant.clear()  # a fresh process as far as the app's shared resources go
+    seen: list[str] = []
+    loading = threading.Event()
+    real_load, real_chat_input = resources._load_quietly, st.chat_input
+
+    def load(shared):
+        loading.set()
+        real_load(shared)
+
+    def chat_input(*args, **kwargs):
+        # Started, whether the loading thread is still running or already through its first line.
+        started = loading.is_set() or any(t.name == "guidance-warmup" for t in threading.enumerate())
+        seen.append("chat box drawn while loading" if started else "chat box drawn")
+        return real_chat_input(*args, **kwargs)
+
+    monkeypatch.setattr(resources, "_load_quietly", load)
+    monkeypatch.setattr(st, "chat_input", chat_input)
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Ask the 2021 guidelines" and len(at.chat_input) == 1
+    assert len(at.warning) + len(at.success) + len(at.info) + len(at.error) >= 1  # the status banner
+    assert seen == ["chat box drawn"]  # the page was drawn before anything started loading
+    assert loading.wait(30)  # and then the loading started, without a question asked
+    deadline = time.monotonic() + 120
+    settings = resources.settings()
+    while not resources.assistant_ready(settings) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert resources.assistant(settings).loaded  # loaded before any question: the first one is answered at once
+
+    at.chat_input[0].set_value("Does the person's age matter?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("mitigating factor" in m.value for m in at.markdown)
