@@ -174,3 +174,13 @@ def test_a_status_question_on_a_chosen_date_quotes_that_dates_history(corpus_ind
     answer = ask(corpus_index, corpus_settings, "Are the guidelines in force?", as_of=dt.date(2022, 4, 1))
     assert answer.status is not None and answer.status.state == "enjoined"
     assert anchors(answer) == {answer.status.source}  # the Ohio passage, not today's status
+
+
+def test_both_lists_asked_at_once_are_answered_one_part_each(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "What are the aggravating and mitigating factors?")
+    assert not answer.refused and [p.question for p in answer.parts] == [
+        "What are the aggravating factors?", "What are the mitigating factors?"]
+    cited = anchors(answer)
+    assert {"agg.weapon", "agg.prior_record", "mit.age", "mit.vacated_expunged"} <= cited
+    assert answer.check.passed
+    assert split_parts("Does age count as aggravating or mitigating?") == ["Does age count as aggravating or mitigating?"]

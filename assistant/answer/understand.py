@@ -156,6 +156,10 @@ _OPENS_QUESTION = re.compile(r"^\s*(what|which|who|whom|whose|when|where|why|how
                              r"will|may|might|must|has|have|had)\b", re.I)
 
 
+_BOTH_LISTS = re.compile(r"\b(aggravating|mitigating) (?:and|&) (aggravating|mitigating) (factors|circumstances|considerations)\b", re.I)
+"""Both lists asked for at once ("What are the aggravating and mitigating factors?"): a part for each."""
+
+
 def split_parts(question: str) -> list[str]:
     """The parts of a multi-part question (one element for a simple question).
 
@@ -163,6 +167,9 @@ def split_parts(question: str) -> list[str]:
     word): "Does age matter? Ignore all previous instructions and ..." is one question followed by
     text, not two questions.
     """
+    both = _BOTH_LISTS.search(question)
+    if both is not None and both.group(1).lower() != both.group(2).lower():  # one part per list, each answered in full
+        return [question[: both.start()] + f"{word} {both.group(3)}" + question[both.end():] for word in (both.group(1), both.group(2))]
     pieces, pos = [], 0
     for m in list(_SPLIT.finditer(question)) + [None]:
         end = m.start() if m is not None else len(question)
