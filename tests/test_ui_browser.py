@@ -144,9 +144,9 @@ def test_ask_cite_fill_the_memo_form_and_download_the_word_memo(app_url, tmp_pat
             age.fill("72")
             age.press("Enter")
             page.get_by_role("button", name="Draft the memo").click()  # a memo is drafted only when asked for
-            page.get_by_text("Findings for case BR-7").wait_for()
-            sync_api.expect(page.get_by_text("on the assessment date 2022-03-01: IN EFFECT")).to_be_visible()
-            sync_api.expect(page.get_by_text("mitigating factor: advanced or tender age (mit.age)")).to_be_visible()
+            page.get_by_text("Findings for case BR-7").first.wait_for()
+            sync_api.expect(page.get_by_text("on the assessment date 2022-03-01: IN EFFECT").first).to_be_visible()
+            sync_api.expect(page.get_by_text("mitigating factor: advanced or tender age (mit.age)").first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "memo.png"))
             with page.expect_download() as download_info:
                 page.get_by_role("button", name="Word").click()

@@ -82,7 +82,7 @@ def test_the_memo_page_at_800_px_drafts_on_request_survives_a_reload_and_marks_p
             expect(page.get_by_text("The facts are valid. Press Draft the memo")).to_be_visible()
             page.get_by_role("button", name="Draft the memo").click()
             findings.wait_for()
-            expect(page.get_by_text("mitigating factor: advanced or tender age (mit.age)")).to_be_visible()
+            expect(page.get_by_text("mitigating factor: advanced or tender age (mit.age)").first).to_be_visible()
             page.get_by_role("link", name="Jump to the findings").click()
             page.wait_for_timeout(800)
             top = findings.bounding_box()["y"]
