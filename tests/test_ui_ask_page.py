@@ -219,3 +219,13 @@ def test_bullets_that_are_not_items_of_a_list_keep_their_words(app_env):
         "answer": f"- {first.quote} [1]\n- {second.quote} [2]", "citations": [first, second]})
     items = bullets(answer_markdown(with_history([drafted])))
     assert items[0].startswith(first.quote) and items[1].startswith(second.quote)
+
+
+def test_a_follow_up_not_understood_is_not_called_unaddressed_by_the_guidelines(app_env):
+    at = ask(new_app(), "What are the enforcement priorities?")
+    ask(at, "and the other thing?")
+    notices = [shown(w.value) for w in at.warning if "Status of the 2021 guidelines" not in w.value]
+    assert notices == ["**Not understood as a follow-up.** The assistant could not tell what this question refers to."]
+    ask(at, "How do I bake sourdough bread?")
+    notices = [shown(w.value) for w in at.warning if "Status of the 2021 guidelines" not in w.value]
+    assert notices[-1].startswith("**Not addressed by the guidelines.**")

@@ -29,6 +29,10 @@ _ITEM_PREFIXES = tuple(p for g in LIST_GROUPS for p in g.prefixes)
 GUIDELINES_ONLY = "This status is the 2021 guidelines' own: it does not apply to what your own documents say."
 """Said with the status when an answer quotes a document the user ingested (template prose: no citation)."""
 
+NOT_ADDRESSED = "**Not addressed by the guidelines.** The assistant found no passage that answers this question."
+NOT_RESOLVED = "**Not understood as a follow-up.** The assistant could not tell what this question refers to."
+"""The notice shown above a refusal: the guidelines are silent, or a follow-up could not be read (template prose)."""
+
 _MARKERS = re.compile(r"((?:\s\[\d+\])+)\s*$")
 _USER = re.compile("^" + re.escape(USER_LABEL).replace(re.escape("{title}"), "(?P<title>.*)"))
 _PART = re.compile(r"^[IVXLC]+(?:\.[A-Z0-9]+)*$")
@@ -71,6 +75,7 @@ class Presentation(BaseModel):
     sources: list[Source]
     related: list[Source]
     guidelines_only: str | None = Field(None, description="GUIDELINES_ONLY when a user's document is quoted.")
+    notice: str | None = Field(None, description="On a refusal: NOT_ADDRESSED, or NOT_RESOLVED for a follow-up not understood.")
 
 
 def user_document(citation: Citation) -> str | None:
@@ -171,7 +176,9 @@ def present(answer: Answer) -> Presentation:
     sources = [source(str(i), c) for i, c in enumerate(cites, 1)]
     related = [source(f"R{i}", c) for i, c in enumerate(answer.related, 1)]
     quoted_user = any(s.user_document for s in sources + related)
-    return Presentation(blocks=blocks, sources=sources, related=related, guidelines_only=GUIDELINES_ONLY if quoted_user else None)
+    notice = None if not answer.refused else NOT_RESOLVED if answer.outcome.refusal == "unresolved" else NOT_ADDRESSED
+    return Presentation(blocks=blocks, sources=sources, related=related, guidelines_only=GUIDELINES_ONLY if quoted_user else None,
+                        notice=notice)
 
 
 # --- plain text: the terminal and the app's Copy button ---------------------------------------------------

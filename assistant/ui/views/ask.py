@@ -133,8 +133,7 @@ def _show_answer(idx: int, turn: dict) -> None:
     if answer.resolved_question and answer.resolved_question != answer.question:  # a follow-up, read in context
         st.caption(f"Understood as: {render.md_escape(answer.resolved_question)}")
     if answer.refused:
-        st.warning("**Not addressed by the guidelines.** The assistant found no passage that answers this question.",
-                   icon=":material/block:")
+        st.warning(shown.notice, icon=":material/block:")
         st.markdown(render.md_escape(answer.answer))
         if answer.related:  # verified quotes of the closest units: related, never the answer
             st.caption("**Related, not the answer:** what the guidelines say nearby.")
