@@ -22,10 +22,16 @@ PROPOSED = "What does the memo say about the threat to border security priority?
 BORDER = "Threat to Border Security is the third enforcement priority, and it has two prongs."
 
 
-def test_the_model_proposes_the_question_which_is_shown_and_answered_with_verified_quotes(corpus_index, corpus_settings, fake_openai):
-    settings = llm_settings(corpus_settings, fake_openai)
+def after_a_list(corpus_index, corpus_settings, server):
+    """Settings with the model at ``server``, and a conversation whose first turn listed the priorities (no model)."""
+    settings = llm_settings(corpus_settings, server)
     conversation = Conversation()
     ask(corpus_index, settings, FIRST, backend="extractive", conversation=conversation)
+    return settings, conversation
+
+
+def test_the_model_proposes_the_question_which_is_shown_and_answered_with_verified_quotes(corpus_index, corpus_settings, fake_openai):
+    settings, conversation = after_a_list(corpus_index, corpus_settings, fake_openai)
     p = pid(corpus_index, settings, PROPOSED, "priority.border_security")
     fake_openai.script({"resolved": True, "question": PROPOSED}, reply((BORDER, [(p, BORDER)])))
 
@@ -39,9 +45,7 @@ def test_the_model_proposes_the_question_which_is_shown_and_answered_with_verifi
 
 
 def test_when_the_model_cannot_tell_the_answer_is_the_clarification(corpus_index, corpus_settings, fake_openai):
-    settings = llm_settings(corpus_settings, fake_openai)
-    conversation = Conversation()
-    ask(corpus_index, settings, FIRST, backend="extractive", conversation=conversation)
+    settings, conversation = after_a_list(corpus_index, corpus_settings, fake_openai)
     fake_openai.script({"resolved": False})
 
     answer = ask(corpus_index, settings, VAGUE, conversation=conversation)
@@ -50,9 +54,7 @@ def test_when_the_model_cannot_tell_the_answer_is_the_clarification(corpus_index
 
 
 def test_a_failing_model_leaves_the_clarification(corpus_index, corpus_settings, fake_openai):
-    settings = llm_settings(corpus_settings, fake_openai)
-    conversation = Conversation()
-    ask(corpus_index, settings, FIRST, backend="extractive", conversation=conversation)
+    settings, conversation = after_a_list(corpus_index, corpus_settings, fake_openai)
     fake_openai.script(Reply(status=500, text="boom"))
 
     answer = ask(corpus_index, settings, VAGUE, conversation=conversation)
@@ -61,9 +63,7 @@ def test_a_failing_model_leaves_the_clarification(corpus_index, corpus_settings,
 
 
 def test_an_answer_in_place_of_a_question_is_not_taken(corpus_index, corpus_settings, fake_openai):
-    settings = llm_settings(corpus_settings, fake_openai)
-    conversation = Conversation()
-    ask(corpus_index, settings, FIRST, backend="extractive", conversation=conversation)
+    settings, conversation = after_a_list(corpus_index, corpus_settings, fake_openai)
     fake_openai.script({"resolved": True, "question": "The third priority is border security."})
 
     answer = ask(corpus_index, settings, VAGUE, conversation=conversation)
@@ -72,9 +72,7 @@ def test_an_answer_in_place_of_a_question_is_not_taken(corpus_index, corpus_sett
 
 
 def test_without_a_model_the_rules_alone_decide(corpus_index, corpus_settings, fake_openai):
-    settings = llm_settings(corpus_settings, fake_openai)
-    conversation = Conversation()
-    ask(corpus_index, settings, FIRST, backend="extractive", conversation=conversation)
+    settings, conversation = after_a_list(corpus_index, corpus_settings, fake_openai)
 
     answer = ask(corpus_index, settings, VAGUE, backend="extractive", conversation=conversation)
 

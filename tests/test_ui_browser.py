@@ -7,6 +7,7 @@ a citation, fills the memo form and downloads the Word memo, saving screenshots 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -54,15 +55,13 @@ def wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 90) -> None:
     raise AssertionError(f"the app did not answer at {url} within {timeout:.0f} s")
 
 
-@pytest.fixture
-def app_url(corpus_settings, tmp_path):
-    """`guidance ui --port N` running on a copy of the session index; stopped after the test."""
-    data = tmp_path / "data"
-    shutil.copytree(corpus_settings.paths.data_dir, data)
+@contextlib.contextmanager
+def running_app(data: Path, cwd: Path):
+    """`guidance ui --port N` on the data folder ``data``, started from ``cwd``; yields its address, stops it after."""
     port = free_port()
     env = {**os.environ, "GUIDANCE_PATHS__DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [*guidance_command(), "ui", "--port", str(port)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        [*guidance_command(), "ui", "--port", str(port)], cwd=cwd, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -76,6 +75,15 @@ def app_url(corpus_settings, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture
+def app_url(corpus_settings, tmp_path):
+    """`guidance ui --port N` running on a copy of the session index; stopped after the test."""
+    data = tmp_path / "data"
+    shutil.copytree(corpus_settings.paths.data_dir, data)
+    with running_app(data, tmp_path) as url:
+        yield url
 
 
 def test_ask_cite_fill_the_memo_form_and_download_the_word_memo(app_url, tmp_path):

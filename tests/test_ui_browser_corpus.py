@@ -9,14 +9,11 @@ Screenshots go to ``tests/_artifacts/``.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 
 import pytest
 
-from .test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, guidance_command, wait_healthy
+from .test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}")]
@@ -67,21 +64,8 @@ def app_url(corpus_settings, tmp_path_factory):
     (root / "snow-note.md").write_text(NOTE, encoding="utf-8")
     Assistant(make_settings(data)).ingest([root / "snow-note.md"])
     (root / "ui-progress.yaml").write_text(SMALL_SET, encoding="utf-8")
-    port = free_port()
-    env = {**os.environ, "GUIDANCE_PATHS__DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    proc = subprocess.Popen([*guidance_command(), "ui", "--port", str(port)], cwd=root, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(proc, url)
+    with running_app(data, root) as url:
         yield url, root
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture
