@@ -62,14 +62,6 @@ def _count(word: str, counts: dict[str, int]) -> int:
     return max((counts.get(f, 0) for f in forms if f), default=0)
 
 
-def _prefixes(index: Index) -> frozenset[str]:
-    cached = index.__dict__.get("_word_prefixes")
-    if cached is None:
-        cached = frozenset(w[:6] for w in index.words() if len(w) >= 6)
-        index.__dict__["_word_prefixes"] = cached
-    return cached
-
-
 GENERIC_NOUNS = frozenset("""
 thing things kind kinds type types sort sorts way ways lot lots part parts one ones anything something everything
 nothing anyone everyone anybody everybody toward towards bit first second third last next difference differences
@@ -99,7 +91,7 @@ def _ask_words(index: Index, clause: str, skip: str) -> list[str]:
 
 def _known(index: Index, word: str) -> bool:
     """Whether the corpus uses ``word`` in some form (the word, its stem, a longer word sharing its first six letters)."""
-    return word in index.words() or tokenize(word)[0] in index.vocabulary or (len(word) >= 7 and word[:6] in _prefixes(index))
+    return word in index.words() or tokenize(word)[0] in index.vocabulary or (len(word) >= 7 and word[:6] in index.word_prefixes)
 
 
 def unfamiliar(index: Index, clause: str, skip: str = "") -> list[tuple[str, float]]:

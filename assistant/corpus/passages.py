@@ -46,23 +46,19 @@ class PassageSet:
         return [doc_id for doc_id, meta in self.metas.items() if is_bundled(meta)]
 
     @cached_property
-    def phrases(self) -> str:
-        """Every word of the passages, labels, headings and aliases, lowercase, one space apart, each text
-        framed by spaces (so `" world cup " in phrases` asks whether the corpus ever names that phrase)."""
-        from .words import lower_words
+    def _words(self) -> frozenset[str]:
+        from .words import words_of
 
-        return " " + " | ".join(" ".join(lower_words(t)) for p in self.passages
-                                for t in (p.text, p.label, *p.section_path, *p.keywords)) + " "
+        return words_of([t for p in self.passages for t in (p.text, p.label, *p.section_path, *p.keywords)])
 
     def words(self) -> frozenset[str]:
         """Every word of the passages, their labels, headings and aliases (computed once)."""
-        cached = self.__dict__.get("_words")
-        if cached is None:
-            from .words import words_of
+        return self._words
 
-            cached = words_of([t for p in self.passages for t in (p.text, p.label, *p.section_path, *p.keywords)])
-            self.__dict__["_words"] = cached
-        return cached
+    @cached_property
+    def word_prefixes(self) -> frozenset[str]:
+        """The first six letters of every corpus word of six letters or more (a longer question word sharing them is known)."""
+        return frozenset(w[:6] for w in self._words if len(w) >= 6)
 
 
 def prepare_passages(doc: ParsedDocument, meta: DocumentMeta, chunking: ChunkSettings) -> list[Passage]:

@@ -33,11 +33,6 @@ def stem(token: str) -> str:
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
-def lower_words(text: str) -> list[str]:
-    """The lowercase words of ``text`` in order (unstemmed, stopwords kept)."""
-    return _WORD.findall(text.lower())
-
-
 def words_of(texts: list[str]) -> frozenset[str]:
     """The lowercase words (unstemmed) of some texts: the vocabulary misspellings are corrected against."""
     return frozenset(w for t in texts for w in _WORD.findall(t.lower()))
