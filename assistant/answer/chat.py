@@ -9,6 +9,7 @@ pipeline then shows the extractive answer instead.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from assistant.index.load import Index
 
     from .retrieve import ScoredPassage
+
+log = logging.getLogger(__name__)
 
 ANSWER_SYSTEM = """You answer questions about the 2021 DHS Guidelines for the Enforcement of Civil Immigration \
 Law from the numbered passages you are given, and nothing else.
@@ -126,8 +129,6 @@ def propose_standalone(settings: Settings, backend: str, question: str, turns: l
     ("Understood as: ...") and answered by the same pipeline, so every claim is verified as usual.
     None when the model says it cannot tell, fails, or replies with anything but one short question.
     """
-    import logging
-
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from assistant.llm.client import LLMError, call, parse_reply, reply_text
@@ -141,7 +142,7 @@ def propose_standalone(settings: Settings, backend: str, question: str, turns: l
         model = chat_model(settings, backend=backend, sends_case_facts=False)
         data = parse_reply(reply_text(call(structured(model, settings, "standalone_question", FOLLOW_UP_SCHEMA), messages, settings)))
     except LLMError as exc:
-        logging.getLogger(__name__).info("no standalone question from the model: %s", exc)
+        log.info("no standalone question from the model: %s", exc)
         return None
     proposed = data.get("question") if data.get("resolved") is True else None
     if not isinstance(proposed, str):
