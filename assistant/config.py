@@ -171,6 +171,12 @@ class AnswerSettings(BaseModel):
     unknown_min: int = Field(
         2, ge=1, description="How many nouns the corpus never uses an ask must name before answer.unknown_share applies.",
     )
+    ask_model_min: float = Field(
+        0.75, ge=0.5, le=1.0,
+        description="Refuse a question the ask model (assistant.answer.askmodel) reads as a procedure, an amount or another "
+        "law's rule with at least this probability, when no retrieved unit declares that kind of ask; 1.0 turns the model "
+        "off. Chosen on the dev sets only.",
+    )
 
 
 class AnalysisSettings(BaseModel):

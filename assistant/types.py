@@ -258,6 +258,13 @@ class Correction(BaseModel):
     corrected: str
 
 
+class AskReading(BaseModel):
+    """What the ask model read a question as: the likeliest refused kind and the probability of a refused kind."""
+
+    kind: Literal["procedure", "amount", "definition"]
+    probability: float = Field(description="The probability that the ask is a procedure, an amount or another law's rule.")
+
+
 class DateNamed(BaseModel):
     """A date or period the question names, and the day whose status answers it."""
 
@@ -288,6 +295,9 @@ class Understood(BaseModel):
     case_question: bool = Field(False, description="A case's facts typed as a question (is he a priority?).")
     number_ask: bool = Field(False, description="It asks for a number (an age, years, a count) the guidelines do not set.")
     unfamiliar: list[str] = Field(default_factory=list, description="Words of the ask the corpus never uses (any form).")
+    ask_model: AskReading | None = Field(
+        None, description="The ask model's reading of the question (assistant.answer.askmodel), when it was consulted."
+    )
     answerable: bool = Field(True, description="Whether a unit of the corpus answers this kind of ask.")
     unanswerable_reason: str | None = Field(None, description="Why not, when not.")
 

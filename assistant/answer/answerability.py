@@ -16,10 +16,10 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.corpus.words import tokenize
-from assistant.types import UnitAnswers, Understood
+from assistant.types import AskReading, UnitAnswers, Understood
 
 from .retrieve import ScoredPassage
-from .understand import ask_clause, list_group_name
+from .understand import ask_clause, is_polar, list_group_name
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -175,6 +175,48 @@ def unknown_subject(index: Index, settings: Settings, frame: Understood) -> bool
     return len(unknown) >= settings.answer.unknown_min and len(unknown) / (len(known) + len(unknown)) >= settings.answer.unknown_share
 
 
+_WHY = re.compile(r"^\s*(why|how come)\b", re.I)
+"""A reason asked ("why doesn't DHS deport everyone?") is answered by the memo's own reasons, whatever the model reads;
+so is a yes/no question whether something counts ("Is that considered?"): the guidelines' own kind of question."""
+
+
+def read_ask(index: Index, frame: Understood, vector: list[float] | None) -> AskReading | None:
+    """The ask model's reading of a question (None where it is not consulted: a status, a comparison, a case,
+    a premise, or an index built by another embedding model than the model's)."""
+    from .askmodel import ask_model_for
+
+    if vector is None or frame.ask in ("status", "comparison") or frame.case_question or frame.premise:
+        return None
+    model = ask_model_for(index.embedder.model_id)
+    if model is None:
+        return None
+    kind, probability = model.read(vector)
+    return AskReading(kind=kind, probability=round(probability, 3))
+
+
+def _spoken_of(index: Index, frame: Understood, top: list[ScoredPassage]) -> bool:
+    """Whether the best passage speaks of every noun the ask names (in its text or its plain-word aliases).
+
+    The ask model reads the form of a question, not whether the guidelines hold its answer: "Who is
+    allowed to ask for a case review?" reads like an eligibility rule of some agency, and the case
+    review passage says who may ask. When the best passage names everything the ask names, its
+    answer is the passage's, whatever the form.
+    """
+    if not top:
+        return False
+    nouns = [w for w in _ask_words(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates)) if _can_be_noun(w)]
+    tokens = index.passage_tokens.get(top[0].passage.id, frozenset())
+    return bool(nouns) and all(_holds(tokens, w) for w in nouns)
+
+
+def _holds(tokens: frozenset[str], word: str) -> bool:
+    """Whether a passage's tokens hold ``word`` in some form ("close" in "closes", "apply" in "applied")."""
+    if (tokenize(word) or [""])[0] in tokens:
+        return True
+    stem = word[: max(4, len(word) - 2)]
+    return len(word) >= 4 and any(t.startswith(stem) for t in tokens)
+
+
 def unanswerable(index: Index, settings: Settings, frame: Understood, results: list[ScoredPassage]) -> str | None:
     """Why no retrieved unit can answer the frame's ask (None when one can)."""
     if frame.case_question or frame.premise:
@@ -189,6 +231,13 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     units = [declared(index, r.passage.anchor, r.passage.doc_id) for r in top]
     if frame.ask in ALWAYS_REFUSED and not any(frame.ask in u.asks for u in units):
         return REFUSED_ASKS[frame.ask]
+    reading = frame.ask_model
+    if (reading is not None and settings.answer.ask_model_min < 1.0 and reading.probability >= settings.answer.ask_model_min
+            and frame.ask not in ALWAYS_REFUSED and not listed and not _WHY.match(ask_clause(frame.searched_for))
+            and not (frame.ask == "counts" and is_polar(ask_clause(frame.searched_for)))
+            and not any(reading.kind in u.asks for u in units) and not _spoken_of(index, frame, top)
+            and top and top[0].passage.doc_id in index.bundled_ids()):  # a user's document may hold procedures
+        return f"{REFUSED_ASKS[reading.kind]} (as the ask model reads it, p = {reading.probability:.2f})"
     if frame.ask == "fact":
         needed = NEEDED_FACT.get(frame.fact or "", ())
         if needed and not any(set(needed) & set(u.facts) and "fact" in u.asks for u in units):

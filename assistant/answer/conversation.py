@@ -68,6 +68,7 @@ _REFERENT = re.compile(
     rf"|\b(?:replace|replaced|sign|signed|issue|issued|vacate|vacated|reverse|reversed|enforce|apply|prove|request|get|use|"
     rf"did|do|does|challenge|challenged|rescind|rescinded|stay|stayed|block|blocked|read|cite|follow|ignore|for|file)\s+"
     rf"(?:it|them|one|that)\b(?=\s*[,?.!]|\s*$)"
+    rf"|\b[a-z]{{2,}}\s+(?:it|them)(?=\s*[?.!]*\s*$)"  # any verb's object at the end: "who ran it?", "who wrote them?"
     rf"|\b(?:get|got|have|had|make)\s+(?:it|that|this|them)\s+(?:\w+ed|done|taken|seen|redone|undone)\b"
     rf"|^\s*(?:that|this|it|they|those|these)\b", re.I)
 _VERBS = frozenset("""

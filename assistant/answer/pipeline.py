@@ -26,7 +26,7 @@ from assistant.corpus.manifest import GUIDELINES_ID, load_manifest
 from assistant.corpus.status import status_on
 from assistant.types import Answer, Citation, DateNamed, DocumentMeta, Outcome, PartAnswer, Status, Understood
 
-from .answerability import unanswerable, unfamiliar_words
+from .answerability import read_ask, unanswerable, unfamiliar_words
 from .compose import ComposeContext, Composer, Composition
 from .extractive import ExtractiveComposer, extractive_answer, related_quotes, shape, with_history
 from .premises import load_premises
@@ -195,6 +195,7 @@ def _single(
     reason = assess(index, settings, query, results, vector).reason(settings)
     if reason is not None and frame.ask == "status" and results:
         reason = None  # a question about the guidelines' status is about the guidelines, whatever its words
+    frame = frame.model_copy(update={"ask_model": read_ask(index, frame, vector)})
     why = None if reason is not None else unanswerable(index, settings, frame, results)
     strange = [w for w, _ in unfamiliar_words(index, frame)]
     frame = frame.model_copy(update={"answerable": reason is None and why is None, "unanswerable_reason": why,
@@ -254,11 +255,17 @@ def _parts(
     index: Index, settings: Settings, request: AskRequest, frame: Understood, composer: Composer, outcome: Outcome,
 ) -> Iterator[AnswerEvent]:
     """A multi-part question: each part understood, gated and answered on its own, then one answer of all parts."""
+    from .conversation import resolve
+
     ctx = frame_context(index, settings, dt.date.today())
-    answers = []
+    answers: list[Answer | None] = []
     for part in frame.parts:
-        sub = understand(part, ctx)
-        sub_request = request.model_copy(update={"question": part})
+        # a later part may point back at an earlier one ("... training, and who ran it?"): read it as a follow-up
+        points_back = answers and re.search(r"\b(it|that|this|those|these)\b", part, re.I)  # not "they": a person, mostly
+        resolution = resolve(part, [a for a in answers[-1:] if a is not None], index) if points_back else None
+        asked = resolution.resolved if resolution is not None and not resolution.unresolved else part
+        sub = understand(asked, ctx)
+        sub_request = request.model_copy(update={"question": asked})
         answers.append(final_event(_single(index, settings, sub_request, sub, composer, outcome.model_copy(), False)).answer)
     merged = merge_parts(request.question, frame, answers)
     final = verify(index, merged)

@@ -248,6 +248,11 @@ def ask_kind(text: str) -> tuple[AskKind, str | None]:
     return "says", None
 
 
+def is_polar(text: str) -> bool:
+    """Whether ``text`` is a yes/no question ("Is that considered?", "Does age matter?")."""
+    return bool(_POLAR.match(text))
+
+
 def list_group_name(text: str) -> str | None:
     """Which list a list question asks for: mitigating, aggravating, priorities or implementation."""
     return next((name for name, cue in _GROUPS if cue.search(text)), None)
