@@ -75,3 +75,12 @@ def test_a_later_part_that_points_back_is_read_with_the_earlier_part(corpus_inde
     first, second = answer.parts
     assert not first.refused and {answer.citations[i - 1].anchor for i in first.citations} == {"impl.training"}
     assert second.refused  # who ran the training: the guidelines name nobody (read alone, "who ran it?" cited the status)
+
+
+def test_a_duration_of_another_system_is_not_read_as_a_number_the_guidelines_do_not_set(corpus_index, corpus_settings):
+    # "how long does X stay ..." has the form of a threshold question ("how long must someone have lived here?"),
+    # which is answered with the factor and the fact that the guidelines set no number; this one asks about sealed records
+    answer = ask(corpus_index, corpus_settings, "How long does a juvenile record stay sealed in Texas?")
+    assert answer.understood.number_ask and answer.refused and not answer.citations
+    kept = ask(corpus_index, corpus_settings, "How many years in the country count as lengthy presence?")
+    assert not kept.refused and "mit.lengthy_presence" in {c.anchor for c in kept.citations}

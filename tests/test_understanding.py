@@ -184,3 +184,39 @@ def test_both_lists_asked_at_once_are_answered_one_part_each(corpus_index, corpu
     assert {"agg.weapon", "agg.prior_record", "mit.age", "mit.vacated_expunged"} <= cited
     assert answer.check.passed
     assert split_parts("Does age count as aggravating or mitigating?") == ["Does age count as aggravating or mitigating?"]
+
+
+@pytest.mark.parametrize("question", [
+    "Why does the memo give some religions more protection from arrest?",
+    "How much do the guidelines weigh a person's nationality?",
+])
+def test_a_question_that_takes_for_granted_that_a_protected_trait_is_weighed_is_corrected(corpus_index, corpus_settings, question):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert not answer.refused and answer.premise_corrected
+    assert answer.answer.splitlines()[0] == PREMISE and "civil_rights" in anchors(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "Why can't the officer take his religion into account?",  # says what the guidelines say: no premise to correct
+    "Can officers consider someone's race?",  # asks whether: answered, not corrected
+])
+def test_a_question_that_denies_or_asks_whether_a_trait_is_weighed_is_answered_without_a_correction(corpus_index, corpus_settings, question):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert not answer.refused and not answer.premise_corrected and "civil_rights" in anchors(answer)
+
+
+def test_a_second_part_opened_by_a_condition_is_its_own_part(corpus_index, corpus_settings):
+    question = "Does gravity of the offense count against him, and if it does, can he still ask for a case review?"
+    assert len(split_parts(question)) == 2
+    answer = ask(corpus_index, corpus_settings, question)
+    first, second = answer.parts
+    assert {answer.citations[i - 1].anchor for i in first.citations} == {"agg.offense_gravity"}
+    assert "impl.case_review" in {answer.citations[i - 1].anchor for i in second.citations}
+
+
+def test_a_refusal_shows_what_the_guidelines_say_about_its_subject(corpus_index, corpus_settings):
+    # the ask (a fee) is refused; its subject (the case review) is what the guidelines speak to nearby
+    answer = ask(corpus_index, corpus_settings, "What fee does ICE charge to process a case review request?")
+    assert answer.refused and answer.answer.startswith(REFUSAL)
+    assert "impl.case_review" in {c.anchor for c in answer.related}
+    assert len({c.anchor for c in answer.related}) <= 3

@@ -225,19 +225,20 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     if (frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask:
         if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max or unknown_subject(index, settings, frame):
             return "it asks about something the guidelines never name"
-    if frame.number_ask:
-        return None  # answered with the factor and the sentence that the guidelines set no number
     top = results[: settings.answer.answerability_top]
     units = [declared(index, r.passage.anchor, r.passage.doc_id) for r in top]
-    if frame.ask in ALWAYS_REFUSED and not any(frame.ask in u.asks for u in units):
+    if frame.ask in ALWAYS_REFUSED and not frame.number_ask and not any(frame.ask in u.asks for u in units):
         return REFUSED_ASKS[frame.ask]
     reading = frame.ask_model
     if (reading is not None and settings.answer.ask_model_min < 1.0 and reading.probability >= settings.answer.ask_model_min
-            and frame.ask not in ALWAYS_REFUSED and not listed and not _WHY.match(ask_clause(frame.searched_for))
+            and (frame.ask not in ALWAYS_REFUSED or frame.number_ask) and not listed
+            and not _WHY.match(ask_clause(frame.searched_for))
             and not (frame.ask == "counts" and is_polar(ask_clause(frame.searched_for)))
             and not any(reading.kind in u.asks for u in units) and not _spoken_of(index, frame, top)
             and top and top[0].passage.doc_id in index.bundled_ids()):  # a user's document may hold procedures
         return f"{REFUSED_ASKS[reading.kind]} (as the ask model reads it, p = {reading.probability:.2f})"
+    if frame.number_ask:
+        return None  # answered with the factor and the sentence that the guidelines set no number
     if frame.ask == "fact":
         needed = NEEDED_FACT.get(frame.fact or "", ())
         if needed and not any(set(needed) & set(u.facts) and "fact" in u.asks for u in units):

@@ -27,7 +27,7 @@ from .lists import LIST_GROUPS, ListGroup, group_passages, list_group
 from .understand import ask_clause, list_group_name
 from .premises import load_premises, polarity_premise
 from .refusal import coverage, relevance
-from .retrieve import ScoredPassage
+from .retrieve import ScoredPassage, search
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _NOW = re.compile(r"\b(still|now|today|currently|any ?more|these days|at present|at the moment|rely on (it|them|the guidelines|this memo))\b", re.I)
@@ -298,7 +298,7 @@ def with_history(ctx: ComposeContext, answer: Answer, frame: Understood, status:
                                      "citations": [*answer.citations, *lines.citations]})
 
 
-def related_quotes(ctx: ComposeContext, frame: Understood, limit: int = 2) -> list[Citation]:
+def related_quotes(ctx: ComposeContext, frame: Understood, limit: int = 3) -> list[Citation]:
     """What the guidelines say near a refused question: a sentence of each closest unit that shares its topic.
 
     Only a unit whose indexed words (text, label, aliases) hold a topic word of the question is
@@ -307,7 +307,12 @@ def related_quotes(ctx: ComposeContext, frame: Understood, limit: int = 2) -> li
     """
     words = set(frame.topic)
     lines, seen = Lines(ctx.index), set()
-    for r in ctx.results[: ctx.settings.answer.answerability_top]:
+    candidates = list(ctx.results[: ctx.settings.answer.answerability_top])
+    if words:  # what the guidelines say about the question's subject, its ask left out ("how much", "which form")
+        by_subject = search(ctx.index, " ".join(frame.topic), ctx.settings.retrieval, k=ctx.settings.answer.answerability_top,
+                            filters=ctx.request.filters)
+        candidates = [r for pair in zip(candidates, by_subject) for r in pair] + candidates[len(by_subject):] + by_subject[len(candidates):]
+    for r in candidates:
         anchor = r.passage.anchor
         if not words or anchor in LEAD_INS or anchor in seen or len(seen) >= limit:
             continue

@@ -193,8 +193,8 @@ def _single(
     ctx = ComposeContext(index=index, settings=settings, request=asked, results=results, vector=vector, frame=frame)
     streamed, rounds = False, []
     reason = assess(index, settings, query, results, vector).reason(settings)
-    if reason is not None and frame.ask == "status" and results:
-        reason = None  # a question about the guidelines' status is about the guidelines, whatever its words
+    if reason is not None and (frame.ask == "status" or frame.premise) and results:
+        reason = None  # a question about the guidelines' status, or resting on a premise about them, is about the guidelines
     frame = frame.model_copy(update={"ask_model": read_ask(index, frame, vector)})
     why = None if reason is not None else unanswerable(index, settings, frame, results)
     strange = [w for w, _ in unfamiliar_words(index, frame)]

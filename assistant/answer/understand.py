@@ -130,7 +130,8 @@ _REPORTED = re.compile(r"\b(did|were|was|are there|have there been|report\w*|fis
 """A count asked of the world (arrests ICE reported), not a threshold a factor might set."""
 _SPLIT = re.compile(
     r"(?:\?\s+|;\s*|,?\s+and also\s+|,\s+and\s+(?=(?:does|do|did|is|are|was|were|can|could|should|would|will|has|have|what|when|who|which|"
-    r"how|where|why)\b)|\.\s+(?:also|and),?\s+)", re.I)
+    r"how|where|why)\b)|,\s+and\s+(?=(?:if|when|once|after|then)\b[^,?]{0,60},\s*(?:does|do|did|is|are|was|were|can|could|should|would|will|"
+    r"what|when|who|which|how|where|why)\b)|\.\s+(?:also|and),?\s+)", re.I)
 ASK_WORDS = frozenset(tokenize(
     "apply application applying file filing form forms fee fees cost costs price pay much long soon make get obtain submit "
     "request requests step steps process procedure penalty penalties fine fines punish sue go contact call phone address "
