@@ -84,3 +84,11 @@ def test_a_duration_of_another_system_is_not_read_as_a_number_the_guidelines_do_
     assert answer.understood.number_ask and answer.refused and not answer.citations
     kept = ask(corpus_index, corpus_settings, "How many years in the country count as lengthy presence?")
     assert not kept.refused and "mit.lengthy_presence" in {c.anchor for c in kept.citations}
+
+
+def test_the_model_reads_the_ask_after_a_setup_in_the_guidelines_words(corpus_index, corpus_settings):
+    # read whole, the question is mostly about detainers; its ask is another authority's rule
+    answer = ask(corpus_index, corpus_settings,
+                 "The guidelines cover decisions about detainers. Which states have laws that stop local jails from honoring them?")
+    assert answer.refused and not answer.citations
+    assert "scope" in {c.anchor for c in answer.related}

@@ -220,3 +220,23 @@ def test_a_refusal_shows_what_the_guidelines_say_about_its_subject(corpus_index,
     assert answer.refused and answer.answer.startswith(REFUSAL)
     assert "impl.case_review" in {c.anchor for c in answer.related}
     assert len({c.anchor for c in answer.related}) <= 3
+
+
+def test_a_misspelled_everyday_word_is_corrected_to_the_english_word_not_the_nearest_corpus_word(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "is ice alowed to pick up somone only becuase they are deportible")
+    fixed = {c.original: c.corrected for c in answer.understood.corrections}
+    assert fixed["alowed"] == "allowed"  # one edit from "allowed"; "alone", a word of the corpus, is two
+    assert fixed["deportible"] == "deportable" and fixed["becuase"] == "because"
+
+
+def test_the_ask_after_a_setup_in_the_guidelines_words_decides_the_list(corpus_index, corpus_settings):
+    # the setup names a priority; the ask is about visits at a detention center, not a list of the priorities
+    answer = ask(corpus_index, corpus_settings,
+                 "Once someone is held as a national security priority, what are the visiting hours at the jail?")
+    assert answer.refused and not answer.citations
+
+
+def test_the_status_now_opens_with_the_account_of_the_status_today(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Are the guidelines still in force today?")
+    assert not answer.refused and answer.citations[0].anchor == "guidelines-status-history.current_status"
+    assert "guidelines-status-history.executive_orders_2025" in anchors(answer)

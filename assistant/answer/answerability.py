@@ -190,6 +190,9 @@ def read_ask(index: Index, frame: Understood, vector: list[float] | None) -> Ask
     model = ask_model_for(index.embedder.model_id)
     if model is None:
         return None
+    clause = ask_clause(frame.searched_for)
+    if clause.strip() != frame.searched_for.strip():  # "The memo treats age as a factor. Which agency takes custody ...?"
+        vector = index.embedder.embed_query(clause)  # the ask alone, not the setup in the guidelines' words
     kind, probability = model.read(vector)
     return AskReading(kind=kind, probability=round(probability, 3))
 
@@ -221,7 +224,7 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     """Why no retrieved unit can answer the frame's ask (None when one can)."""
     if frame.case_question or frame.premise:
         return None  # answered with the case-by-case rule or the correction
-    listed = frame.ask == "list" and list_group_name(frame.searched_for) is not None
+    listed = frame.ask == "list" and list_group_name(ask_clause(frame.searched_for)) is not None
     if (frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask:
         if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max or unknown_subject(index, settings, frame):
             return "it asks about something the guidelines never name"

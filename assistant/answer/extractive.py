@@ -219,7 +219,8 @@ def frame_group(ctx: ComposeContext) -> ListGroup | None:
         return list_group(ctx.request.question)
     if frame.ask != "list":
         return None
-    return group_for(list_group_name(frame.searched_for), frame.searched_for)
+    clause = ask_clause(frame.searched_for)  # "Once ICE detains a priority, what are the visiting hours?": not the priorities
+    return group_for(list_group_name(clause), clause)
 
 
 def extractive_answer(ctx: ComposeContext, frame: Understood | None = None) -> Answer:
@@ -260,9 +261,30 @@ def shape(ctx: ComposeContext, frame: Understood, status: Status | None) -> Answ
         return lines.answer(question, retrieved) if lines is not None and lines.citations else None
     if frame.ask == "status" and status is not None and (frame.dates or _NOW.search(frame.searched_for) or ctx.request.as_of_given):
         date_words = [t for d in frame.dates for t in tokenize(d.text)]
-        lines = status_answer(ctx, status.source, date_words, frame.focus)
+        dated = any(not d.now for d in frame.dates) or ctx.request.as_of_given
+        now = None if dated else _now_first(ctx, status.source, frame.focus)
+        lines = now or status_answer(ctx, status.source, date_words, frame.focus)
         return lines.answer(question, retrieved) if lines is not None and lines.citations else None
     return None
+
+
+def _now_first(ctx: ComposeContext, source: str | None, focus: list[str]) -> Lines | None:
+    """For a question about the status now ("are they still in force?"): the history passage the question
+    retrieves best, when it is not the governing event's (the account of the status today), quoted first."""
+    event = ctx.index.with_anchor(source) if source else []
+    if not event:
+        return None
+    best = next((r.passage for r in ctx.results if r.passage.doc_id == event[0].doc_id), None)
+    if best is None or best.anchor == source:
+        return None
+    spans = passage_sentences(best)[:1]  # its lead: what the status is today
+    if not spans:
+        return None
+    lines = Lines(ctx.index)
+    lines.quote(best, *spans[0])
+    for s, e in focused(ctx.index, event[0], focus, 2):
+        lines.quote(event[0], s, e)
+    return lines
 
 
 def premise_anchors(ctx: ComposeContext, frame: Understood) -> tuple[str, ...]:

@@ -79,9 +79,13 @@ def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correc
             return word  # short words, known words, and capitalized names inside a sentence are left alone
         limit = 1 if len(lower) <= 5 else 2
         found = process.extract(lower, choices, scorer=OSA.distance, score_cutoff=limit, limit=12)  # a swap is one edit
-        if not found:
-            return word
         counts = counts if counts is not None else english_counts()
+        if not found:
+            english = None if counts.get(lower) or len(lower) < 6 else _english_choice(lower)  # "deportible"
+            if english is not None:
+                corrections.append(Correction(original=word, corrected=english))
+                return english
+            return word
         first = match.start() == 0 or question[: match.start()].rstrip().endswith((".", "?", "!", ","))
         # The nearest word; among equals, a question word at the start of a question, one that keeps the first letter
         # (typos rarely change it), one not shorter than the typo (a dropped letter is the commonest slip), the commonest.
@@ -89,6 +93,11 @@ def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correc
                                          len(f[0]) < len(lower), not _omitted(lower, f[0]), -counts.get(f[0], 0)))
         candidate = best[0]
         own, theirs = counts.get(lower, 0), counts.get(candidate, 0)
+        if not own and best[1] > 1:  # no word at all, and two edits from the corpus: a common English word one edit away
+            english = _english_choice(lower)  # is the likelier slip ("alowed" is "allowed", not "alone")
+            if english is not None:
+                corrections.append(Correction(original=word, corrected=english))
+                return english
         if own >= COMMON or own and (theirs < COMMONER * own or best[1] > 1 or not _one_letter_apart(lower, candidate)):
             # A real word in its own right: "bread" is not a misspelled "break", nor "bake" a misspelled "take". A real
             # word is taken for a typo only when it is a far commoner word with one letter left out or put in ("wat",
@@ -99,6 +108,26 @@ def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correc
 
     corrected = _WORD.sub(fix, question)
     return corrected, corrections
+
+
+ENGLISH_COMMON = 20_000
+"""English words at least this common are candidates for a typo two edits from every word of the corpus."""
+
+
+@lru_cache(maxsize=1)
+def _common_english() -> list[str]:
+    return sorted(w for w, n in english_counts().items() if n >= ENGLISH_COMMON and len(w) >= 3)
+
+
+def _english_choice(typo: str) -> str | None:
+    """The commonest English word one edit from ``typo`` that keeps its first letter (None when there is none)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    counts = english_counts()
+    found = [w for w, _, _ in process.extract(typo, _common_english(), scorer=OSA.distance, score_cutoff=1, limit=8)
+             if w[0] == typo[0]]
+    return max(found, key=lambda w: counts.get(w, 0)) if found else None
 
 
 def _one_letter_apart(a: str, b: str) -> bool:
