@@ -290,6 +290,10 @@ class Understood(BaseModel):
     dates: list[DateNamed] = Field(default_factory=list)
     premise: str | None = Field(None, description="The id of a premise the question takes for granted that the guidelines contradict.")
     premise_text: str | None = Field(None, description="That premise in words.")
+    premise_asked: str | None = Field(
+        None, description="The id of a premise a yes/no question asks about without taking it for granted (answered by "
+        "its correcting passages, with no correction).",
+    )
     corrections: list[Correction] = Field(default_factory=list)
     parts: list[str] = Field(default_factory=list, description="A multi-part question's parts, each answered on its own.")
     case_question: bool = Field(False, description="A case's facts typed as a question (is he a priority?).")

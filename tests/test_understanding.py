@@ -240,3 +240,14 @@ def test_the_status_now_opens_with_the_account_of_the_status_today(corpus_index,
     answer = ask(corpus_index, corpus_settings, "Are the guidelines still in force today?")
     assert not answer.refused and answer.citations[0].anchor == "guidelines-status-history.current_status"
     assert "guidelines-status-history.executive_orders_2025" in anchors(answer)
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("Are the mitigating factors the only ones an officer can look at?", "not an exhaustive list"),
+    ("Is every felony an automatic priority?", "bright lines or categories"),
+])
+def test_a_yes_no_question_about_a_premise_is_answered_by_the_passage_that_settles_it(corpus_index, corpus_settings, question, sentence):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert not answer.refused and not answer.premise_corrected and PREMISE not in answer.answer
+    assert answer.understood.premise_asked is not None
+    assert sentence in answer.citations[0].quote

@@ -234,6 +234,7 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
         return REFUSED_ASKS[frame.ask]
     reading = frame.ask_model
     if (reading is not None and settings.answer.ask_model_min < 1.0 and reading.probability >= settings.answer.ask_model_min
+            and not frame.premise_asked  # "Is every felony an automatic priority?": a claim about the guidelines
             and (frame.ask not in ALWAYS_REFUSED or frame.number_ask) and not listed
             and not _WHY.match(ask_clause(frame.searched_for))
             and not (frame.ask == "counts" and is_polar(ask_clause(frame.searched_for)))

@@ -252,6 +252,16 @@ def shape(ctx: ComposeContext, frame: Understood, status: Status | None) -> Answ
         answer = premise_answer(ctx, anchors, [*frame.focus, *PREMISE_FOCUS]).answer(question, retrieved)
         answer.premise_corrected = bool(answer.citations)
         return answer if answer.citations else None
+    asked = _asked_row(ctx, frame)
+    if asked is not None and not frame.case_question:  # "Are those the only factors?": the passages that say, no correction
+        lines = Lines(ctx.index)
+        words = tokenize(asked.description)  # "that the listed factors are an exhaustive list"
+        for anchor in asked.corrects:
+            for p in ctx.index.with_anchor(anchor):
+                for s, e in focused(ctx.index, p, words, 1, floor=2.0):
+                    lines.quote(p, s, e)
+        if lines.citations:
+            return lines.answer(question, retrieved)
     if frame.case_question:
         answer = case_answer(ctx, frame.focus).answer(question, retrieved)
         answer.memo_hint = True
@@ -285,6 +295,13 @@ def _now_first(ctx: ComposeContext, source: str | None, focus: list[str]) -> Lin
     for s, e in focused(ctx.index, event[0], focus, 2):
         lines.quote(event[0], s, e)
     return lines
+
+
+def _asked_row(ctx: ComposeContext, frame: Understood):
+    """The premise row a yes/no question asks about (None when it asks about none)."""
+    if not frame.premise_asked or frame.ask not in ("counts", "says"):
+        return None
+    return next((r for r in load_premises(ctx.settings.paths.corpus_dir).rows if r.id == frame.premise_asked), None)
 
 
 def premise_anchors(ctx: ComposeContext, frame: Understood) -> tuple[str, ...]:

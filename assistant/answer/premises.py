@@ -26,7 +26,7 @@ _SINCE = re.compile(r"\b(since|given that|now that|because|as long as|seeing tha
 _STATEMENT_THEN_QUESTION = re.compile(r"^[^?]{12,}[.!]\s+\S[^?]*\?\s*$")
 
 
-__all__ = ["PREMISE", "Premise", "Premises", "find_premise", "load_premises", "polarity_premise", "presupposes"]
+__all__ = ["PREMISE", "Premise", "Premises", "asked_premise", "find_premise", "load_premises", "polarity_premise", "presupposes"]
 
 
 class PremiseRow(BaseModel):
@@ -75,6 +75,20 @@ def find_premise(question: str, premises: Premises) -> Premise | None:
     for row in premises.rows:
         if not (row.always or presupposed):
             continue
+        for cue in row.cues:
+            m = cue.search(question)
+            if m is not None and len(m.group(0)) > length:
+                best, length = row, len(m.group(0))
+    return best
+
+
+def asked_premise(question: str, premises: Premises) -> Premise | None:
+    """The premise a yes/no question asks about without taking it for granted ("Are those factors the only
+    ones officers can look at?"): its correcting passages answer the question, with no correction to make."""
+    if presupposes(question):
+        return None
+    best, length = None, 0
+    for row in premises.rows:
         for cue in row.cues:
             m = cue.search(question)
             if m is not None and len(m.group(0)) > length:

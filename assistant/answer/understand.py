@@ -21,7 +21,7 @@ from assistant.corpus.words import tokenize
 from assistant.types import AskKind, StatusEvent, Understood
 
 from .dates import dates_named
-from .premises import Premises, find_premise
+from .premises import Premises, asked_premise, find_premise
 from .spelling import correct
 
 # --- the kinds of ask (closed-class cues, checked in this order) ------------------------------------
@@ -277,6 +277,7 @@ def understand(question: str, ctx: FrameContext) -> Understood:
     focus = [t for t in dict.fromkeys(tokens) if t not in _GENERIC and len(t) > 1]
     topic = [t for t in focus if t in ctx.stems and t not in ASK_WORDS]
     premise = find_premise(searched, ctx.premises)
+    asked = None if premise else asked_premise(searched, ctx.premises)
     case = is_case_question(searched)
     number = (bool(_NUMBER_ASK.search(clause)) and kind not in ("procedure", "definition") and not case
               and not (sub == "statistics" and _REPORTED.search(clause)))
@@ -289,5 +290,6 @@ def understand(question: str, ctx: FrameContext) -> Understood:
     return Understood(
         question=question, searched_for=searched, ask=kind, fact=fact, topic=topic, focus=focus, dates=dates,
         premise=premise.id if premise else None, premise_text=premise.description if premise else None,
+        premise_asked=asked.id if asked else None,
         corrections=corrections, parts=parts if len(parts) > 1 else [], case_question=case, number_ask=number,
     )
