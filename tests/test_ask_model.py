@@ -92,3 +92,17 @@ def test_the_model_reads_the_ask_after_a_setup_in_the_guidelines_words(corpus_in
                  "The guidelines cover decisions about detainers. Which states have laws that stop local jails from honoring them?")
     assert answer.refused and not answer.citations
     assert "scope" in {c.anchor for c in answer.related}
+
+
+def test_explain_and_json_show_the_ask_models_reading(corpus_settings, corpus_index, monkeypatch):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    monkeypatch.setenv("GUIDANCE_PATHS__DATA_DIR", str(corpus_settings.paths.data_dir))
+    question = NEAR_MISSES[1][0]
+    shown = CliRunner().invoke(cli, ["ask", question, "--explain"], prog_name="guidance")
+    assert shown.exit_code == 0, shown.output
+    assert "ask model: 0.9" in shown.stdout and "(likeliest: procedure)" in shown.stdout
+    data = json.loads(CliRunner().invoke(cli, ["ask", question, "--json"], prog_name="guidance").stdout)
+    assert data["understood"]["ask_model"]["kind"] == "procedure" and data["understood"]["ask_model"]["probability"] >= 0.75

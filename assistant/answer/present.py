@@ -206,6 +206,11 @@ def explain_lines(u: Understood) -> list[str]:
         lines.append("  spelling: " + ", ".join(f"{c.original} -> {c.corrected}" for c in u.corrections))
     if u.premise:
         lines.append(f"  premise the guidelines do not support: {u.premise_text} ({u.premise})")
+    if u.premise_asked:
+        lines.append(f"  asks whether a claim holds that the guidelines settle ({u.premise_asked})")
+    if u.ask_model is not None:
+        lines.append(f"  ask model: {u.ask_model.probability:.2f} that it asks for a procedure, an amount or another law's rule"
+                     f" (likeliest: {u.ask_model.kind})")
     if u.parts:
         lines += [f"  part {i}: {p}" for i, p in enumerate(u.parts, 1)]
     if u.case_question:
