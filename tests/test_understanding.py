@@ -251,3 +251,36 @@ def test_a_yes_no_question_about_a_premise_is_answered_by_the_passage_that_settl
     assert not answer.refused and not answer.premise_corrected and PREMISE not in answer.answer
     assert answer.understood.premise_asked is not None
     assert sentence in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question, items", [
+    ("Run me through every single factor that counts against someone in the public safety assessment.",
+     {"agg.offense_gravity", "agg.harm", "agg.sophistication", "agg.weapon", "agg.prior_record"}),
+    ("could you enumerate the things that weigh toward letting someone be",
+     {"mit.age", "mit.lengthy_presence", "mit.condition", "mit.victim_witness", "mit.family_impact", "mit.relief_eligibility",
+      "mit.service", "mit.rehabilitation", "mit.vacated_expunged"}),
+    ("List each category of people the memo said DHS would go after.",
+     {"priority.national_security", "priority.public_safety", "priority.border_security"}),
+])
+def test_a_whole_list_asked_in_everyday_words_gets_every_item(corpus_index, corpus_settings, question, items):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert answer.understood.ask == "list"
+    assert items <= anchors(answer)
+
+
+def test_a_wh_question_about_something_the_nearest_passages_never_name_is_refused(corpus_index, corpus_settings):
+    # the setting is the guidelines' (the age factor); what is asked for (an agency, custody) is not in any passage near it
+    answer = ask(corpus_index, corpus_settings, "Which database do officers query in the field?")
+    assert answer.refused and "does not speak of database" in answer.understood.unanswerable_reason
+    kept = ask(corpus_index, corpus_settings, "Who wrote the Supreme Court's opinion in United States v. Texas?")
+    assert not kept.refused
+
+
+def test_a_misspelled_name_is_corrected_to_the_corpus_name_and_a_hyphenated_prefix_is_left_alone(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "when did the suprme court rule on standng in the US v Texsas case")
+    assert {c.original: c.corrected for c in answer.understood.corrections}["Texsas"] == "Texas"
+    assert "guidelines-status-history.standing_decision" in anchors(answer)
+    kept = ask(corpus_index, corpus_settings, "Did Secretary Noem sign these guidelines?")
+    assert "Noem" in kept.understood.searched_for  # a name the corpus does not write stays as typed
+    hyphen = ask(corpus_index, corpus_settings, "Under the guidelines, who gives pre-approval for an arrest outside the priorities?")
+    assert "pre-approval" in hyphen.understood.searched_for and hyphen.premise_corrected

@@ -220,6 +220,34 @@ def _holds(tokens: frozenset[str], word: str) -> bool:
     return len(word) >= 4 and any(t.startswith(stem) for t in tokens)
 
 
+_WH_NAMING = re.compile(r"^\s*(what|which|who|whom|whose|where|when)\b", re.I)
+
+
+def _only_noun(word: str) -> bool:
+    """Whether ``word`` can only name a thing (a noun, or a word no lexicon knows), never a verb or an adjective."""
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(word)
+    return not lemmas or (bool(lemmas.get("NOUN") or lemmas.get("PROPN")) and not lemmas.get("VERB") and not lemmas.get("ADJ"))
+
+
+def unspoken_nouns(index: Index, frame: Understood, top: list[ScoredPassage]) -> list[str]:
+    """The things a wh-question names, when none of them is spoken of by the passages nearest it (else nothing).
+
+    "What does that enhancement require?", "Which federal agency takes custody of a 14-year-old?":
+    the nearest passages share the question's setting, not what it asks about. Only a says or
+    fact question opening with what, which, who, where or when, and only words that can be
+    nothing but nouns, are read: a yes/no question is answered by what the guidelines say of
+    its subject, and a verb ("take", "run") names no thing.
+    """
+    clause = ask_clause(frame.searched_for)
+    if frame.ask not in ("says", "fact") or not _WH_NAMING.match(clause) or not top:
+        return []
+    nouns = [w for w in _ask_words(index, clause, " ".join(d.text for d in frame.dates)) if _only_noun(w)]
+    tokens = frozenset().union(*(index.passage_tokens.get(r.passage.id, frozenset()) for r in top))
+    return [] if any(_holds(tokens, w) for w in nouns) else nouns
+
+
 def unanswerable(index: Index, settings: Settings, frame: Understood, results: list[ScoredPassage]) -> str | None:
     """Why no retrieved unit can answer the frame's ask (None when one can)."""
     if frame.case_question or frame.premise:
@@ -243,6 +271,9 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
         return f"{REFUSED_ASKS[reading.kind]} (as the ask model reads it, p = {reading.probability:.2f})"
     if frame.number_ask:
         return None  # answered with the factor and the sentence that the guidelines set no number
+    missing = unspoken_nouns(index, frame, top[:1])
+    if missing:
+        return f"the passage nearest it does not speak of {', '.join(missing)}"
     if frame.ask == "fact":
         needed = NEEDED_FACT.get(frame.fact or "", ())
         if needed and not any(set(needed) & set(u.facts) and "fact" in u.asks for u in units):

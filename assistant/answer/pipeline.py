@@ -81,7 +81,7 @@ def frame_context(index: Index, settings: Settings, today: dt.date) -> FrameCont
     if cached is None:
         meta = guidelines_meta(index, settings)
         stems = frozenset(index.bm25.idf) if index.bm25 is not None else frozenset(index.vocabulary)
-        cached = FrameContext(vocabulary=index.words(), stems=stems, premises=load_premises(settings.paths.corpus_dir),
+        cached = FrameContext(vocabulary=index.words(), stems=stems, names=index.names, premises=load_premises(settings.paths.corpus_dir),
                               events=tuple(meta.status_history) if meta else (), today=today)
         index.__dict__["_frame_context"] = cached
     return dataclasses.replace(cached, today=today)

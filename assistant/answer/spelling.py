@@ -62,8 +62,11 @@ def _known_words(vocabulary: frozenset[str]) -> tuple[frozenset[str], list[str]]
     return known, sorted(known)
 
 
-def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correction]]:
-    """The question with misspelled words corrected, and the corrections made."""
+def correct(question: str, vocabulary: frozenset[str], names: frozenset[str] = frozenset()) -> tuple[str, list[Correction]]:
+    """The question with misspelled words corrected, and the corrections made.
+
+    A capitalized word inside a sentence is a name: it is corrected only to a name the corpus
+    writes, one edit away ("Texsas" to "Texas"), never to a common word ("Noem" stays "Noem")."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
@@ -75,8 +78,16 @@ def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correc
         nonlocal counts
         word = match.group(0)
         lower = word.lower()
+        if (word[:1].isupper() and word[1:].islower() and match.start() > 0 and lower not in known and lower.isalpha()
+                and not english_counts().get(lower)):  # "State" is a word, not a misspelled "States"
+            name = _nearest_name(lower, names)
+            if name is not None:
+                corrections.append(Correction(original=word, corrected=name.capitalize()))
+                return name.capitalize()
         if len(lower) < 3 or lower in known or not lower.isalpha() or word[:1].isupper() and word[1:].islower() and match.start() > 0:
             return word  # short words, known words, and capitalized names inside a sentence are left alone
+        if question[match.end(): match.end() + 1] == "-" or question[max(match.start() - 1, 0): match.start()] == "-":
+            return word  # a part of a hyphenated word ("pre-approval", "re-entry") is not a word of its own
         limit = 1 if len(lower) <= 5 else 2
         found = process.extract(lower, choices, scorer=OSA.distance, score_cutoff=limit, limit=12)  # a swap is one edit
         counts = counts if counts is not None else english_counts()
@@ -108,6 +119,17 @@ def correct(question: str, vocabulary: frozenset[str]) -> tuple[str, list[Correc
 
     corrected = _WORD.sub(fix, question)
     return corrected, corrections
+
+
+def _nearest_name(word: str, names: frozenset[str]) -> str | None:
+    """The only name of the corpus one edit from ``word`` (None when none or several are)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    if len(word) < 4 or not names:
+        return None
+    found = process.extract(word, sorted(names), scorer=OSA.distance, score_cutoff=1, limit=3)
+    return found[0][0] if len(found) == 1 else None
 
 
 ENGLISH_COMMON = 20_000

@@ -66,6 +66,11 @@ ASK_CUES: list[tuple[AskKind, str | None, re.Pattern[str]]] = [
 _STRONG_LIST = re.compile(
     r"^\s*(what|which) (\w+ ){0,2}(factors|circumstances|considerations|safeguards|checks|priorities|things|kinds|types|groups|"
     r"categories|lawsuits|cases|memos|traits|characteristics|details|facts)\b(?! (is|was)\b)", re.I)
+_LIST_WORDS = re.compile(
+    r"\b(rattle off|enumerate|itemi[sz]e|run (me |us )?through|rundown|roll ?call|every single (one|thing|factor|item)|all of them"
+    r"|each (and every )?(category|kind|type|group|factor|priority|safeguard|one of (the|them))"
+    r"|the (whole|full|complete|entire) (list|set|rundown)|walk (me|us) through (each|every|all))\b", re.I)
+"""Words that ask for a whole list however it is named ("rattle off every single thing", "the whole rundown")."""
 _POLAR = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|should|would|will|may|might|must|had|has|have)\b", re.I)
 _APPLY_STATUS = re.compile(r"\b(did|do|does|would|could) (the )?(guidelines|memo|they|policy|mayorkas memo) (still |even |really )?"
                            r"(apply|govern|control|bind)\b|\b(bound|governed) by (the )?(guidelines|memo|them|it)\b"
@@ -107,11 +112,12 @@ _COUNTS = re.compile(
     r"outweigh\w*|treat\w*|held against|taken into account|reason to)\b", re.I)
 _GROUPS = [
     ("mitigating", re.compile(r"\bmitigat\w*|\bin (his|her|their|the person'?s?|someone'?s|a person'?s|my client'?s?) favou?r\b|\bfavou?rable\b"
-                              r"|\bfor (the person|leniency)\b|\b(help|helps|weigh\w* for|count\w* for|speak\w* for|works? for)\b|\bdeclin\w*\b|\breasons? not to\b", re.I)),
+                              r"|\bfor (the person|leniency)\b|\b(help|helps|weigh\w* for|count\w* for|speak\w* for|works? for)\b|\bdeclin\w*\b|\breasons? not to\b"
+                              r"|\b(leav\w*|let\w*) (someone|somebody|them|the person|him|her|people) (alone|be)\b|\btoward (leniency|leaving)\b", re.I)),
     ("aggravating", re.compile(r"\baggravat\w*|\bagainst (the person|him|her|them|someone|a person)\b|\b(count|weigh|work|speak)s? against\b"
                                r"|\bhurt\w*\b|\b(more likely|toward|towards|in favou?r of) (to )?(enforc\w*|deport\w*|remov\w*|arrest\w*|act\w*)\b"
                                r"|\bmore likely\b.{0,25}\b(act|enforc\w*|arrest\w*|remov\w*|deport\w*)\b", re.I)),
-    ("priorities", re.compile(r"\bpriorit(y|ies|i[sz]e[sd]?|i[sz]ing)\b|\b(kinds|types|groups|categories) of (people|noncitizens|immigrants|persons)\b|\bwho (does|do|should) (dhs|ice|the memo) (focus|target)\b", re.I)),
+    ("priorities", re.compile(r"\bpriorit(y|ies|i[sz]e[sd]?|i[sz]ing)\b|\b(kinds?|types?|groups?|categor(y|ies)) of (people|noncitizens|immigrants|persons)\b|\bwho (does|do|should) (dhs|ice|the memo) (focus|target)\b", re.I)),
     ("implementation", re.compile(r"\bimplement\w*|\bsafeguards?\b|\b(checks|controls|oversight)\b|\b(training|supervision|data|case review)\b.{0,40}\b(and|,)\b", re.I)),
 ]
 _CASE_SUBJECT = re.compile(r"\b(he|she|they|him|her|my client|my (husband|wife|son|daughter|brother|sister|father|mother|cousin|friend|neighbou?r|partner|uncle|aunt))\b", re.I)
@@ -148,6 +154,7 @@ class FrameContext:
 
     vocabulary: frozenset[str]
     stems: frozenset[str]
+    names: frozenset[str]
     premises: Premises
     events: tuple[StatusEvent, ...]
     today: dt.date
@@ -231,7 +238,7 @@ def ask_kind(text: str) -> tuple[AskKind, str | None]:
             return kind, sub
     if _COMPARISON.search(text):
         return "comparison", None
-    if _STRONG_LIST.search(text):
+    if _STRONG_LIST.search(text) or _LIST_WORDS.search(text):
         return "list", None
     if _FACT[0][1].search(text):
         return "fact", "when"  # "when did they start applying?": a date, not the status
@@ -267,7 +274,7 @@ def is_case_question(text: str) -> bool:
 
 def understand(question: str, ctx: FrameContext) -> Understood:
     """The frame of one question (its parts are understood when each is answered)."""
-    searched, corrections = correct(question, ctx.vocabulary)
+    searched, corrections = correct(question, ctx.vocabulary, ctx.names)
     parts = split_parts(searched)
     clause = ask_clause(searched)
     kind, sub = ask_kind(clause)

@@ -56,6 +56,13 @@ class PassageSet:
         return self._words
 
     @cached_property
+    def names(self) -> frozenset[str]:
+        """The words the passages write capitalized inside a sentence (names: Texas, Tipton, Mayorkas), lowercased."""
+        import re
+
+        return frozenset(m.lower() for p in self.passages for m in re.findall(r"(?<=[a-z,;] )[A-Z][a-z]{2,}\b", p.text))
+
+    @cached_property
     def word_prefixes(self) -> frozenset[str]:
         """The first six letters of every corpus word of six letters or more (a longer question word sharing them is known)."""
         return frozenset(w[:6] for w in self._words if len(w) >= 6)
