@@ -284,3 +284,33 @@ def test_a_misspelled_name_is_corrected_to_the_corpus_name_and_a_hyphenated_pref
     assert "Noem" in kept.understood.searched_for  # a name the corpus does not write stays as typed
     hyphen = ask(corpus_index, corpus_settings, "Under the guidelines, who gives pre-approval for an arrest outside the priorities?")
     assert "pre-approval" in hyphen.understood.searched_for and hyphen.premise_corrected
+
+
+@pytest.mark.parametrize("question, premise, anchor", [
+    ("Why did Mayorkas sign the guidelines in March 2021?", "wrong_date_signed", "about"),
+    ("Since a court put the guidelines back in force in 2024, do officers follow them?", "wrong_date_reinstated",
+     "guidelines-status-history.standing_decision"),
+    ("Since the guidelines give my client the right to sue, where does he file?", "private_right", "no_private_right"),
+])
+def test_a_wrong_date_or_right_taken_for_granted_is_corrected(corpus_index, corpus_settings, question, premise, anchor):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert answer.understood.premise == premise and answer.premise_corrected
+    assert answer.answer.splitlines()[0] == PREMISE and anchor in anchors(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "Why did the guidelines take effect in November 2021?",  # the right month
+    "Were the guidelines signed in January 2021?",  # asks whether: answered, not corrected
+])
+def test_a_right_date_or_a_question_about_the_date_is_not_corrected(corpus_index, corpus_settings, question):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert not answer.refused and not answer.premise_corrected
+
+
+def test_the_dated_premises_use_the_histories_own_dates(corpus_settings):
+    from assistant.answer.premises import load_premises
+    from assistant.corpus.manifest import load_manifest
+
+    history = {e.date for meta in load_manifest(corpus_settings.paths.corpus_dir).documents for e in meta.status_history}
+    dated = load_premises(corpus_settings.paths.corpus_dir).dated
+    assert dated and all(set(claim.dates) <= history for claim in dated)

@@ -149,9 +149,14 @@ def premise_answer(ctx: ComposeContext, anchors: tuple[str, ...], focus: list[st
     """The premise correction, then the sentences of the correcting passages that speak to the premise."""
     lines = Lines(ctx.index)
     lines.constant(PREMISE)
+    limit = ctx.settings.answer.max_sentences_per_passage
     for anchor in anchors:
-        for p in ctx.index.with_anchor(anchor)[:1]:
-            for s, e in focused(ctx.index, p, focus, ctx.settings.answer.max_sentences_per_passage):
+        passages = ctx.index.with_anchor(anchor)
+        # the paragraph of the unit that speaks to the premise ("Who signed the memo ..."), else its first
+        words = {_root(w) for w in focus}
+        spoken = sorted(passages, key=lambda p: -len(words & {_root(t) for t in tokenize(p.text)}))
+        for p in spoken[:1]:
+            for s, e in focused(ctx.index, p, focus, limit):
                 lines.quote(p, s, e)
     return lines
 
@@ -308,7 +313,7 @@ def premise_anchors(ctx: ComposeContext, frame: Understood) -> tuple[str, ...]:
     """The passages that correct the frame's premise, or the polarity the question gets wrong (none: no premise)."""
     premises = load_premises(ctx.settings.paths.corpus_dir)
     if frame.premise:
-        row = next((r for r in premises.rows if r.id == frame.premise), None)
+        row = next((r for r in (*premises.rows, *(d.premise for d in premises.dated)) if r.id == frame.premise), None)
         return row.corrects if row else ()
     top = next((r.passage.anchor for r in ctx.results if r.passage.anchor), None)
     if polarity_premise(frame.searched_for, top, premises, ask_clause(frame.searched_for)):

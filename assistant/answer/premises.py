@@ -7,6 +7,7 @@ claim is asserted whatever the form of the question.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +27,17 @@ _SINCE = re.compile(r"\b(since|given that|now that|because|as long as|seeing tha
 _STATEMENT_THEN_QUESTION = re.compile(r"^[^?]{12,}[.!]\s+\S[^?]*\?\s*$")
 
 
-__all__ = ["PREMISE", "Premise", "Premises", "asked_premise", "find_premise", "load_premises", "polarity_premise", "presupposes"]
+__all__ = ["PREMISE", "DatedClaim", "Premise", "Premises", "asked_premise", "dated_premise", "find_premise", "load_premises", "polarity_premise", "presupposes"]
+
+
+class DatedRow(BaseModel):
+    """One row of ``premises.yaml``'s ``dated`` section: an event of the history and its dates."""
+
+    id: str
+    description: str
+    corrects: list[str] = Field(min_length=1)
+    dates: list[dt.date] = Field(min_length=1)
+    cues: list[str] = Field(min_length=1)
 
 
 class PremiseRow(BaseModel):
@@ -51,12 +62,21 @@ class Premise:
 
 
 @dataclass(frozen=True)
+class DatedClaim:
+    """A compiled dated row: the premise it makes when a question dates its event wrongly, and the event's dates."""
+
+    premise: Premise
+    dates: tuple[dt.date, ...]
+
+
+@dataclass(frozen=True)
 class Premises:
-    """Every premise row, and the cues of a polarity premise."""
+    """Every premise row, the cues of a polarity premise, and the dated events."""
 
     rows: tuple[Premise, ...]
     against: tuple[re.Pattern[str], ...]
     in_favor: tuple[re.Pattern[str], ...]
+    dated: tuple[DatedClaim, ...] = ()
 
 
 def presupposes(question: str) -> bool:
@@ -80,6 +100,28 @@ def find_premise(question: str, premises: Premises) -> Premise | None:
             if m is not None and len(m.group(0)) > length:
                 best, length = row, len(m.group(0))
     return best
+
+
+def dated_premise(question: str, named: list[tuple[str, dt.date, dt.date]], premises: Premises) -> Premise | None:
+    """The wrong date a question takes for granted for an event of the history (None when it takes none).
+
+    ``named`` are the dates and periods the question names (their words, first and last day). The
+    question must take the event for granted, name a date within a few words of the event's cue,
+    and that date must hold none of the event's dates: "Why did Mayorkas sign the guidelines in
+    January 2021?" (signed September 30, 2021), not "When were they signed?" nor "Did he sign them in 2021?".
+    """
+    if not named or not presupposes(question):
+        return None
+    lowered = question.lower()
+    for claim in premises.dated:
+        for cue in claim.premise.cues:
+            for m in cue.finditer(question):
+                for text, start, end in named:
+                    at = lowered.find(text.lower())
+                    near = at >= 0 and (abs(at - m.end()) <= 40 or abs(m.start() - (at + len(text))) <= 40)
+                    if near and not any(start <= d <= end for d in claim.dates):
+                        return claim.premise
+    return None
 
 
 def asked_premise(question: str, premises: Premises) -> Premise | None:
@@ -135,7 +177,11 @@ def _load(path: Path, _mtime: int) -> Premises:
             Premise(r.id, r.description, tuple(r.corrects), tuple(re.compile(c, re.I) for c in r.cues), r.asserted == "always")
             for r in rows
         )
+        dated = tuple(
+            DatedClaim(Premise(r.id, r.description, tuple(r.corrects), tuple(re.compile(c, re.I) for c in r.cues), False), tuple(r.dates))
+            for r in (DatedRow.model_validate(d) for d in data.get("dated", []))
+        )
         return Premises(compiled, tuple(re.compile(c, re.I) for c in polarity.get("against", [])),
-                        tuple(re.compile(c, re.I) for c in polarity.get("in_favor", [])))
+                        tuple(re.compile(c, re.I) for c in polarity.get("in_favor", [])), dated)
     except (yaml.YAMLError, ValidationError, re.error, AttributeError, TypeError) as exc:
         raise ConfigError(f"the premise table {path} is invalid: {exc}") from None

@@ -21,7 +21,7 @@ from assistant.corpus.words import tokenize
 from assistant.types import AskKind, StatusEvent, Understood
 
 from .dates import dates_named
-from .premises import Premises, asked_premise, find_premise
+from .premises import Premises, asked_premise, dated_premise, find_premise
 from .spelling import correct
 
 # --- the kinds of ask (closed-class cues, checked in this order) ------------------------------------
@@ -283,13 +283,14 @@ def understand(question: str, ctx: FrameContext) -> Understood:
     tokens = tokenize(searched)
     focus = [t for t in dict.fromkeys(tokens) if t not in _GENERIC and len(t) > 1]
     topic = [t for t in focus if t in ctx.stems and t not in ASK_WORDS]
-    premise = find_premise(searched, ctx.premises)
+    dates = dates_named(searched, ctx.events, ctx.today)
+    premise = find_premise(searched, ctx.premises) or dated_premise(
+        searched, [(d.text, d.start, d.end) for d in dates if not d.event and not d.now], ctx.premises)
     asked = None if premise else asked_premise(searched, ctx.premises)
     case = is_case_question(searched)
     number = (bool(_NUMBER_ASK.search(clause)) and kind not in ("procedure", "definition") and not case
               and not (sub == "statistics" and _REPORTED.search(clause)))
     fact = sub if kind == "fact" else ("duration" if sub == "duration" else ("how_many" if sub == "statistics" else None))
-    dates = dates_named(searched, ctx.events, ctx.today)
     if kind in ("says", "counts") and dates and (_POLAR.match(clause) or re.search(
             r"\b(happen\w*|going on|the situation|the state of)\b", clause, re.I)) and re.search(
             r"\b(guidelines|memo|them|they|it|policy|priorities)\b", clause, re.I):
