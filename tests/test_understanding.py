@@ -314,3 +314,12 @@ def test_the_dated_premises_use_the_histories_own_dates(corpus_settings):
     history = {e.date for meta in load_manifest(corpus_settings.paths.corpus_dir).documents for e in meta.status_history}
     dated = load_premises(corpus_settings.paths.corpus_dir).dated
     assert dated and all(set(claim.dates) <= history for claim in dated)
+
+
+def test_a_later_part_that_names_what_it_points_back_at_is_asked_about_that(corpus_index, corpus_settings):
+    # "that enhancement" is the earlier part's enhancement, not its topic (the sophistication factor)
+    answer = ask(corpus_index, corpus_settings,
+                 "Is the sophistication factor the same as the sophisticated means enhancement in the federal sentencing "
+                 "guidelines? What does that enhancement require?")
+    assert answer.refused and not answer.citations
+    assert len({c.anchor for c in answer.related}) == len(answer.related) <= 3

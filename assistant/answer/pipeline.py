@@ -261,9 +261,10 @@ def _parts(
     answers: list[Answer | None] = []
     for part in frame.parts:
         # a later part may point back at an earlier one ("... training, and who ran it?"): read it as a follow-up
-        points_back = answers and re.search(r"\b(it|that|this|those|these)\b", part, re.I)  # not "they": a person, mostly
+        named = _named_back(part, frame.parts[len(answers) - 1]) if answers else None
+        points_back = answers and named is None and re.search(r"\b(it|that|this|those|these)\b", part, re.I)  # not "they"
         resolution = resolve(part, [a for a in answers[-1:] if a is not None], index) if points_back else None
-        asked = resolution.resolved if resolution is not None and not resolution.unresolved else part
+        asked = named or (resolution.resolved if resolution is not None and not resolution.unresolved else part)
         sub = understand(asked, ctx)
         sub_request = request.model_copy(update={"question": asked})
         answers.append(final_event(_single(index, settings, sub_request, sub, composer, outcome.model_copy(), False)).answer)
@@ -280,6 +281,18 @@ def _parts(
     for line in final.answer.splitlines():
         yield AnswerEvent(kind="line", text=line)
     yield AnswerEvent(kind="answer", answer=final)
+
+
+_DEMONSTRATIVE = re.compile(r"\b(that|this|those|these)\s+([a-z]{3,})\b", re.I)
+
+
+def _named_back(part: str, earlier: str) -> str | None:
+    """A later part that names what it points back at ("What does that enhancement require?" after a part about
+    an enhancement): "the enhancement", a question of its own; None when it names nothing of the earlier part."""
+    m = _DEMONSTRATIVE.search(part)
+    if m is None or not re.search(rf"\b{re.escape(m.group(2))}\b", earlier, re.I):
+        return None
+    return part[: m.start()] + "the " + m.group(2) + part[m.end():]
 
 
 def merge_parts(question: str, frame: Understood, answers: list[Answer | None]) -> Answer:
@@ -303,6 +316,7 @@ def merge_parts(question: str, frame: Understood, answers: list[Answer | None]) 
     refused = all(p.refused for p in parts)
     if refused:
         lines = [REFUSAL]
+    related = [c for i, c in enumerate(related) if c.anchor not in {r.anchor for r in related[:i]}][:3]  # each unit once
     return Answer(question=question, answer="\n".join(lines), refused=refused, citations=citations, retrieved=retrieved,
                   understood=frame, related=related if refused else [], parts=[] if refused else parts,
                   premise_corrected=any(a.premise_corrected for a in answers if a),
