@@ -323,3 +323,19 @@ def test_a_later_part_that_names_what_it_points_back_at_is_asked_about_that(corp
                  "guidelines? What does that enhancement require?")
     assert answer.refused and not answer.citations
     assert len({c.anchor for c in answer.related}) == len(answer.related) <= 3
+
+
+@pytest.mark.parametrize("question, premise, sentence", [
+    ("The guidelines say a person must be over 70 for age to count, right?", "number_threshold", "None of the factors comes with a number"),
+    ("Why did Tae Johnson issue the 2021 guidelines?", "wrong_signer", "Mayorkas"),
+])
+def test_a_number_or_a_signer_the_guidelines_contradict_is_corrected(corpus_index, corpus_settings, question, premise, sentence):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert answer.understood.premise == premise and answer.answer.splitlines()[0] == PREMISE
+    assert any(sentence in c.quote for c in answer.citations)
+
+
+def test_another_authoritys_treatment_asked_yes_or_no_is_refused(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Do immigration judges treat an expunged DUI as a conviction?")
+    assert answer.understood.ask == "definition" and answer.refused
+    assert "mit.vacated_expunged" in {c.anchor for c in answer.related}

@@ -254,7 +254,7 @@ def shape(ctx: ComposeContext, frame: Understood, status: Status | None) -> Answ
     question = ctx.request.question
     anchors = premise_anchors(ctx, frame)
     if anchors:
-        answer = premise_answer(ctx, anchors, [*frame.focus, *PREMISE_FOCUS]).answer(question, retrieved)
+        answer = premise_answer(ctx, anchors, [*frame.focus, *PREMISE_FOCUS, *tokenize(frame.premise_text or "")]).answer(question, retrieved)
         answer.premise_corrected = bool(answer.citations)
         return answer if answer.citations else None
     asked = _asked_row(ctx, frame)

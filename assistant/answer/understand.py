@@ -41,7 +41,9 @@ ASK_CUES: list[tuple[AskKind, str | None, re.Pattern[str]]] = [
         r"\b(eligible for|qualify for|qualifies for|disqualif\w*|ineligible|inadmissible|barred from)\b"
         r"|\b(the )?(state department|department of (state|labor|justice|education|health and human services)|uscis|fbi|irs|hhs|ssa|eoir|"
         r"dol|doj|cbp|bia)'s\b|\bunder (the )?(executive order|eo) \d{5}\b"
-        r"|\b(legal|statutory) (definition|meaning)\b|\bdefined (in|by|under) (the )?(law|statute|ina|code)\b|\bunder (the )?law\b", re.I)),
+        r"|\b(legal|statutory) (definition|meaning)\b|\bdefined (in|by|under) (the )?(law|statute|ina|code)\b|\bunder (the )?law\b"
+        r"|^\s*(does|do|did|would|will|can|could)\s+(the\s+)?(bia|board of immigration appeals|courts?|immigration (judges?|courts?)|uscis|eoir|"
+        r"the (federal|state) courts?)\s+(treat|consider|count|classify|define|recogni[sz]e|view|regard)\b", re.I)),
     ("amount", "form", re.compile(r"\b(which|what) (form|forms|paperwork|application)\b|\bform (i|g|n|eoir)?-?\d{1,4}\b|\bi-\d{2,3}\b"
                                   r"|\b(which|what) (kinds? of |types? of )?(documents?|papers|proof|evidence)\b.{0,50}"
                                   r"\b(accept\w*|submit\w*|bring|provide|prove|show)\b|\b(accepted|acceptable|counts?) as proof\b", re.I)),
