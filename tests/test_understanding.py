@@ -339,3 +339,37 @@ def test_another_authoritys_treatment_asked_yes_or_no_is_refused(corpus_index, c
     answer = ask(corpus_index, corpus_settings, "Do immigration judges treat an expunged DUI as a conviction?")
     assert answer.understood.ask == "definition" and answer.refused
     assert "mit.vacated_expunged" in {c.anchor for c in answer.related}
+
+
+def test_chat_spellings_are_read_as_the_words_they_stand_for(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "is being deportable enuf by itself for ICE to go after sb")
+    fixed = {c.original: c.corrected for c in answer.understood.corrections}
+    assert fixed["enuf"] == "enough" and fixed["sb"] == "somebody"
+    assert "principle.discretion" in anchors(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "Can a worker sue under the Fair Labor Standards Act if ICE was called on him?",
+    "Is a mental condition defined as in the Americans with Disabilities Act?",
+])
+def test_a_question_under_a_named_act_the_corpus_never_names_is_another_laws_rule(corpus_index, corpus_settings, question):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert answer.understood.ask == "definition" and answer.refused
+
+
+def test_the_act_the_history_names_is_not_other_law(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Why were the guidelines vacated under the Administrative Procedure Act?")
+    assert not answer.refused and "guidelines-status-history.vacatur" in anchors(answer)
+
+
+def test_two_questions_joined_by_and_without_a_comma_are_two_parts(corpus_index, corpus_settings):
+    question = "when did the guidelines take effect and which memos did they replace"
+    assert split_parts(question) == ["when did the guidelines take effect?", "which memos did they replace?"]
+    answer = ask(corpus_index, corpus_settings, question)
+    assert len(answer.parts) == 2 and not any(p.refused for p in answer.parts)
+
+
+def test_a_later_part_points_back_at_a_thing_the_corpus_never_names(corpus_index, corpus_settings):
+    # "it" is the fig (a word the corpus never uses is as specific as its rarest), not "often"
+    answer = ask(corpus_index, corpus_settings, "How often should I water a fiddle leaf fig and when do I repot it?")
+    assert answer.refused and not answer.citations

@@ -220,7 +220,8 @@ def _holds(tokens: frozenset[str], word: str) -> bool:
     return len(word) >= 4 and any(t.startswith(stem) for t in tokens)
 
 
-_WH_NAMING = re.compile(r"^\s*(what|which|who|whom|whose|where|when)\b", re.I)
+_WH_NAMING = re.compile(r"^\s*(what|which|who|whom|whose|where|when)\b(?!\s+(about|if|abt)\b)", re.I)
+"""A question that asks for a thing by name; "what about X?" and "what if X?" ask how X fares, not what X is."""
 
 
 def _only_noun(word: str) -> bool:

@@ -281,11 +281,12 @@ def topic_phrase(question: str, source: PassageSet | None = None) -> str | None:
     if current:
         runs.append(current)
     best, score = None, 0.0
+    rarest = max(idf.values(), default=1.0)  # a word the corpus never uses is as specific as its rarest ("a fiddle leaf fig")
     for run in runs:
         tokens = [t for t in tokenize(" ".join(run)) if t not in _GENERIC]
         if not tokens:
             continue
-        value = sum(idf.get(t, 1.0) for t in tokens)
+        value = sum(idf.get(t, rarest) for t in tokens)
         if value > score:
             best, score = run, value
     if best is None:

@@ -62,6 +62,12 @@ def _known_words(vocabulary: frozenset[str]) -> tuple[frozenset[str], list[str]]
     return known, sorted(known)
 
 
+TEXTSPEAK = {"enuf": "enough", "cuz": "because", "coz": "because", "bcuz": "because", "b4": "before", "thru": "through",
+             "tho": "though", "pls": "please", "plz": "please", "wat": "what", "wut": "what", "abt": "about", "govt": "government",
+             "gov't": "government", "ppl": "people", "yrs": "years", "yr": "year", "sb": "somebody", "smth": "something", "w/o": "without"}
+"""Chat spellings no edit distance reaches ("enuf" is three edits from "enough"): read as the words they stand for."""
+
+
 def correct(question: str, vocabulary: frozenset[str], names: frozenset[str] = frozenset()) -> tuple[str, list[Correction]]:
     """The question with misspelled words corrected, and the corrections made.
 
@@ -78,6 +84,9 @@ def correct(question: str, vocabulary: frozenset[str], names: frozenset[str] = f
         nonlocal counts
         word = match.group(0)
         lower = word.lower()
+        if lower in TEXTSPEAK and lower not in known:
+            corrections.append(Correction(original=word, corrected=TEXTSPEAK[lower]))
+            return TEXTSPEAK[lower]
         if (word[:1].isupper() and word[1:].islower() and match.start() > 0 and lower not in known and lower.isalpha()
                 and not english_counts().get(lower)):  # "State" is a word, not a misspelled "States"
             name = _nearest_name(lower, names)

@@ -43,7 +43,8 @@ ASK_CUES: list[tuple[AskKind, str | None, re.Pattern[str]]] = [
         r"dol|doj|cbp|bia)'s\b|\bunder (the )?(executive order|eo) \d{5}\b"
         r"|\b(legal|statutory) (definition|meaning)\b|\bdefined (in|by|under) (the )?(law|statute|ina|code)\b|\bunder (the )?law\b"
         r"|^\s*(does|do|did|would|will|can|could)\s+(the\s+)?(bia|board of immigration appeals|courts?|immigration (judges?|courts?)|uscis|eoir|"
-        r"the (federal|state) courts?)\s+(treat|consider|count|classify|define|recogni[sz]e|view|regard)\b", re.I)),
+        r"the (federal|state) courts?)\s+(treat|consider|count|classify|define|recogni[sz]e|view|regard)\b"
+        r"|\b(the )?(definition|meaning) (of \w+ )?(in|under|from) the\b|\bas defined (in|by|under)\b", re.I)),
     ("amount", "form", re.compile(r"\b(which|what) (form|forms|paperwork|application)\b|\bform (i|g|n|eoir)?-?\d{1,4}\b|\bi-\d{2,3}\b"
                                   r"|\b(which|what) (kinds? of |types? of )?(documents?|papers|proof|evidence)\b.{0,50}"
                                   r"\b(accept\w*|submit\w*|bring|provide|prove|show)\b|\b(accepted|acceptable|counts?) as proof\b", re.I)),
@@ -138,7 +139,8 @@ _REPORTED = re.compile(r"\b(did|were|was|are there|have there been|report\w*|fis
 """A count asked of the world (arrests ICE reported), not a threshold a factor might set."""
 _SPLIT = re.compile(
     r"(?:\?\s+|;\s*|,?\s+and also\s+|,\s+and\s+(?=(?:does|do|did|is|are|was|were|can|could|should|would|will|has|have|what|when|who|which|"
-    r"how|where|why)\b)|,\s+and\s+(?=(?:if|when|once|after|then)\b[^,?]{0,60},\s*(?:does|do|did|is|are|was|were|can|could|should|would|will|"
+    r"how|where|why)\b)|\s+and\s+(?=(?:what|when|who|which|where|why|how)\s+(?:\w+\s+){0,2}?(?:is|are|was|were|does|do|did|can|could|should|would|will|has|have)\b)"
+    r"|,\s+and\s+(?=(?:if|when|once|after|then)\b[^,?]{0,60},\s*(?:does|do|did|is|are|was|were|can|could|should|would|will|"
     r"what|when|who|which|how|where|why)\b)|\.\s+(?:also|and),?\s+)", re.I)
 ASK_WORDS = frozenset(tokenize(
     "apply application applying file filing form forms fee fees cost costs price pay much long soon make get obtain submit "
@@ -258,6 +260,19 @@ def ask_kind(text: str) -> tuple[AskKind, str | None]:
     return "says", None
 
 
+_NAMED_ACT = re.compile(r"\b(?:in|under|by|through|of) the ((?:[A-Z][\w'-]*\s+(?:(?:with|of|for|and|on)\s+)?){1,6})(Act|Code|Convention)\b")
+
+
+def _other_act(text: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the question asks under a named statute the corpus never names ("under the Federal Tort Claims Act",
+    "in the Americans with Disabilities Act"); the Administrative Procedure Act, which the history names, is not other law."""
+    for m in _NAMED_ACT.finditer(text):
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", m.group(1)) if w[0].isupper()]
+        if any(w not in vocabulary for w in words):
+            return True
+    return False
+
+
 def is_polar(text: str) -> bool:
     """Whether ``text`` is a yes/no question ("Is that considered?", "Does age matter?")."""
     return bool(_POLAR.match(text))
@@ -280,7 +295,7 @@ def understand(question: str, ctx: FrameContext) -> Understood:
     parts = split_parts(searched)
     clause = ask_clause(searched)
     kind, sub = ask_kind(clause)
-    if kind not in ("procedure", "amount", "definition") and ASK_CUES[0][2].search(searched):
+    if kind not in ("procedure", "amount", "definition") and (ASK_CUES[0][2].search(searched) or _other_act(searched, ctx.vocabulary)):
         kind, sub = "definition", None  # "Under the 2014 memo, which misdemeanors counted?": another authority's rule
     tokens = tokenize(searched)
     focus = [t for t in dict.fromkeys(tokens) if t not in _GENERIC and len(t) > 1]
