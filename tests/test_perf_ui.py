@@ -92,3 +92,18 @@ def test_guidance_ui_spares_streamlit_its_scan_of_every_installed_package(how, s
     out = subprocess.run([sys.executable, "-c", SCANS, how], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == scans
+
+
+def test_no_page_relies_on_streamlit_magic():
+    # `guidance ui` turns magic off (runner.magicEnabled): rewriting each page's syntax tree cost its first run
+    # about 20 ms. Magic writes any bare expression but a call or a docstring; a page with one would lose it.
+    import ast
+
+    for page in [APP, *sorted(APP.parent.glob("views/*.py"))]:
+        for parent in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
+            for i, node in enumerate(getattr(parent, "body", []) if isinstance(getattr(parent, "body", None), list) else []):
+                if not isinstance(node, ast.Expr) or isinstance(node.value, ast.Call | ast.Await | ast.Yield | ast.YieldFrom):
+                    continue
+                docstring = i == 0 and isinstance(parent, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef) and isinstance(
+                    node.value, ast.Constant) and isinstance(node.value.value, str)
+                assert docstring, f"{page.name}:{node.lineno} is shown only by magic"

@@ -7,6 +7,7 @@ and no file watcher; the settings travel to the app in the environment (``GUIDAN
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import sys
@@ -37,6 +38,7 @@ STREAMLIT_FLAGS = {
     "server.fileWatcherType": "none",
     "server.runOnSave": "false",
     "client.toolbarMode": "minimal",
+    "runner.magicEnabled": "false",  # no page writes a bare expression (a test checks): nothing to rewrite
 }
 
 
@@ -105,4 +107,5 @@ def ui_command(ctx: click.Context, port: int) -> None:
     from streamlit.web import cli as streamlit_cli
 
     skip_component_discovery()
+    gc.freeze()  # what is loaded by now lives as long as the server: Streamlit's collection after each run skips it
     streamlit_cli.main.main(args=streamlit_argv(port), prog_name="streamlit", standalone_mode=True)
