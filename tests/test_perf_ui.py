@@ -8,6 +8,8 @@ this test holds the order, with AppTest, on the real app, model and index.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -107,3 +109,30 @@ def test_no_page_relies_on_streamlit_magic():
                 docstring = i == 0 and isinstance(parent, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef) and isinstance(
                     node.value, ast.Constant) and isinstance(node.value.value, str)
                 assert docstring, f"{page.name}:{node.lineno} is shown only by magic"
+
+
+FIRST_PAGE = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+from assistant.api import Assistant
+from assistant.cli.ui import APP, prepare_first_page
+from assistant.ui import resources
+
+resources.WARM_UP_DELAY_S = 3600  # the warming up (model, index) comes after the page, and is not counted here
+prepare_first_page(Assistant())
+before = set(sys.modules)
+at = AppTest.from_file(str(APP), default_timeout=120).run()
+assert not at.exception, [e.value for e in at.exception]
+assert at.title[0].value == "Ask the 2021 guidelines" and len(at.chat_input) == 1
+print("IMPORTED", json.dumps(sorted(m for m in set(sys.modules) - before if m.startswith("assistant."))))
+"""
+
+
+def test_the_first_page_finds_the_library_parts_it_runs_already_imported(app_env):
+    # `guidance ui` imports them while the browser loads Streamlit's scripts (prepare_first_page); a page that
+    # starts using another part of the library makes this fail, so the list is kept with the page.
+    env = {**os.environ, "GUIDANCE_PATHS__DATA_DIR": str(app_env)}
+    out = subprocess.run([sys.executable, "-c", FIRST_PAGE], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    imported = json.loads(out.stdout.rsplit("IMPORTED", 1)[1])
+    assert [m for m in imported if not m.startswith("assistant.ui")] == []

@@ -2,22 +2,31 @@
 
 The index is built from the bundled corpus first if there is none, so the first page a person
 sees can answer at once. Streamlit then runs in this process, headless, with usage statistics off
-and no file watcher; the settings travel to the app in the environment (``GUIDANCE_*``).
+and no file watcher; the settings travel to the app in the environment (``GUIDANCE_*``). What delays
+the first page is kept out of its way: Streamlit's scan for packaged components is skipped, and the
+library parts the page runs are imported while the browser loads Streamlit's scripts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from assistant.errors import ConfigError, InputError
+from assistant.errors import ConfigError, GuidanceError, InputError
 
 from .common import load_settings
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
@@ -66,6 +75,40 @@ def skip_component_discovery() -> None:
     BidiComponentManager.discover_and_register_components = discover_nothing
 
 
+def prepare_first_page(front: Assistant) -> None:
+    """Import the parts of the library the app's first page (Ask) runs, and read the manifest it shows the status from.
+
+    Called once Streamlit serves: the browser then spends about half a second loading and parsing
+    Streamlit's scripts before it asks for the page, and the server has nothing to do; the page's first
+    run spent 0.2-0.5 s on this (0.1 s left after it). The model and the index are not loaded here:
+    that would hold the interpreter while the page is drawn (the app warms them up after).
+    """
+    import assistant.answer.conversation  # noqa: F401
+    import assistant.answer.present  # noqa: F401
+    import assistant.audit.feedback  # noqa: F401
+    import assistant.cases.memo.markdown  # noqa: F401  (the app's escaper of shown text)
+    import assistant.check.rules  # noqa: F401
+    from assistant.api import current_build_id
+
+    try:
+        current_build_id(front.settings)
+        front.framework_status(dt.date.today())
+    except GuidanceError:
+        pass  # the page says what is wrong
+
+
+def _once_serving(work: threading.Thread, timeout_s: float = 120) -> None:
+    """Start ``work`` once Streamlit's runtime is up (the server listens at the same moment)."""
+    from streamlit import runtime
+
+    deadline = time.monotonic() + timeout_s
+    while not (runtime.exists() and runtime.get_instance().state is not runtime.RuntimeState.INITIAL):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+    work.start()
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no conflict
@@ -107,5 +150,7 @@ def ui_command(ctx: click.Context, port: int) -> None:
     from streamlit.web import cli as streamlit_cli
 
     skip_component_discovery()
+    first_page = threading.Thread(target=prepare_first_page, args=(assistant,), name="guidance-first-page", daemon=True)
+    threading.Thread(target=_once_serving, args=(first_page,), name="guidance-wait-serving", daemon=True).start()
     gc.freeze()  # what is loaded by now lives as long as the server: Streamlit's collection after each run skips it
     streamlit_cli.main.main(args=streamlit_argv(port), prog_name="streamlit", standalone_mode=True)
