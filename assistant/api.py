@@ -64,6 +64,8 @@ class Assistant:
         self.settings = settings or Settings.load()
         self._index: Index | None = None
         self._lock = threading.Lock()
+        self._warm_lock = threading.Lock()
+        self._warmed: Index | None = None  # the index warm_up last ran on
 
     # --- the index ---------------------------------------------------------------------------------
 
@@ -78,26 +80,29 @@ class Assistant:
             return self._index
 
     def warm_up(self) -> None:
-        """Load the model and the index, then answer one question unlogged, so the first real one is as quick as the next.
+        """Load the index and answer one question unlogged, so the first real one is as quick as the next; then gc.freeze.
 
-        Loading the index leaves about 0.7 s of work to the first question (the query's embedding session,
-        the lemma table, the spelling counts, the composer's modules and patterns), and the audit's redaction
-        loads libphonenumber on the first number it meets. For processes that answer many questions (the
-        app, the benchmark's warm run): nothing is written to the audit log, and no language model is called.
-        Then everything loaded is collected once and frozen (``gc.freeze``): it lives as long as the process,
-        and a full garbage collection, which Streamlit runs after every script run, no longer walks it
-        (about 50 ms each time on this machine, to 0).
+        Loading leaves ~0.7 s to the first question (embedding session, lemma table, spelling counts, the
+        composer's modules) and libphonenumber to the first redacted number; for processes that answer many
+        (the app, the benchmark's warm run). No audit record, no language model. The loaded heap is frozen:
+        a full collection (Streamlit runs one per script run) took ~50 ms, now ~0. Once per index; a call
+        while another thread warms up waits for it.
         """
         import gc
 
         from assistant.answer.pipeline import ask
         from assistant.audit.redact import load_phone_metadata
 
-        answer = ask(self.index, self.settings, WARM_UP_QUESTION, backend="extractive")
-        audit.redact(answer.model_dump(mode="json"))
-        load_phone_metadata()
-        gc.collect()
-        gc.freeze()
+        with self._warm_lock:
+            index = self.index
+            if self._warmed is index:
+                return
+            answer = ask(index, self.settings, WARM_UP_QUESTION, backend="extractive")
+            audit.redact(answer.model_dump(mode="json"))
+            load_phone_metadata()
+            gc.collect()
+            gc.freeze()
+            self._warmed = index
 
     @property
     def loaded(self) -> bool:

@@ -100,6 +100,20 @@ def warm_up(s: Settings) -> None:
     timer.start()
 
 
+def warm_up_now(s: Settings) -> None:
+    """Warm the shared assistant up in this thread before a question, unless that is done; called by the Ask page.
+
+    A question asked before the background warming up started does it here (the background one then finds
+    it done); one asked while it runs waits for it, instead of loading the same things beside it.
+    """
+    try:
+        shared = _assistant(_key(s), build_id(s), s)
+    except GuidanceError:
+        return  # the question's own call raises it again, and the page shows it
+    shared.started.set()
+    _load_quietly(shared)
+
+
 def _load_quietly(shared: _Shared) -> None:
     try:
         shared.assistant.warm_up()
