@@ -213,7 +213,8 @@ def main() -> int:
         print(f"{label:28} {a!s:>22} {b!s:>22}  {ratio!s:>10}  {target}")
     print(f"warm answers by kind (n per kind = questions x {args.repeat}), p50/p95/max ms (CPU ms of the slowest):")
     for kind in ["all", *ow["by_kind"]]:
-        o, t = (ow["answer"], tw["answer"]) if kind == "all" else (ow["by_kind"][kind], tw["by_kind"].get(kind, ow["by_kind"][kind]))
+        o = ow["answer"] if kind == "all" else ow["by_kind"][kind]
+        t = tw["answer"] if kind == "all" else tw["by_kind"].get(kind, o)
         print(f"  {kind:26} {_triple(o, cpu=True):>22} {_triple(t, cpu=True):>22}")
     return 0
 
