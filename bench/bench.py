@@ -2,11 +2,12 @@
 
 Runs each measurement in a fresh data folder, for the ONNX path (the default) and the torch path
 side by side, and prints a table with their ratios (``--json`` for JSON). Warm latency is measured
-in a child process per backend (so each peak memory is its own): the dev set answered ``--repeat``
-times, with p50/p95/max overall and per kind of question, and the *floor*, one query embedding plus
-one vector query for the same questions, which no answer can beat. Targets from issue 14: cold ask
-<= 1.5 s; warm p50/p95/max <= 20/40/100 ms; warm p50 <= 1.5x the floor; cold ingest <= 8 s; peak
-warm memory <= 400 MB.
+in a child process per backend (so each peak memory is its own), warmed up as the app warms up
+(``Assistant.warm_up``): the dev set answered ``--repeat`` times, with p50/p95/max overall and per
+kind of question (with the CPU time of the slowest answer: far below its wall time, it waited for a
+core), and the *floor*, one query embedding plus one vector query for the same questions, which no
+answer can beat. Targets from issue 14: cold ask <= 1.5 s; warm p50/p95/max <= 20/40/100 ms; warm
+p50 <= 1.5x the floor; cold ingest <= 8 s; peak warm memory <= 400 MB.
 
     .venv/bin/python bench/bench.py [--set assistant/evals/data/sets/dev-questions.yaml] [--repeat 3] [--json]
 """
@@ -71,8 +72,12 @@ print("WARM_JSON", json.dumps(warm(sys.argv[2], int(sys.argv[3]))))
 """
 
 
-def _summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50": round(percentile(ms, 50), 1), "p95": round(percentile(ms, 95), 1), "max": round(max(ms), 1)}
+def _summary(ms: list[float], cpu_ms: list[float] | None = None) -> dict[str, float]:
+    """p50, p95 and max; with ``cpu_ms`` (each item's CPU time), also the CPU time of the slowest item."""
+    out = {"n": len(ms), "p50": round(percentile(ms, 50), 1), "p95": round(percentile(ms, 95), 1), "max": round(max(ms), 1)}
+    if cpu_ms is not None:  # far below "max": the slowest answer mostly waited for a core (other jobs), not for our code
+        out["max_cpu"] = round(cpu_ms[ms.index(max(ms))], 1)
+    return out
 
 
 def warm(question_set: str, repeat: int) -> dict[str, object]:
@@ -88,17 +93,22 @@ def warm(question_set: str, repeat: int) -> dict[str, object]:
     assistant = Assistant(Settings.load())
     index = assistant.index
     load_s = time.perf_counter() - started
-    answer = assistant.ask("warm-up question about age")
+    assistant.warm_up()  # as the app warms its assistant: what a first question would load, then gc.freeze (unlogged)
     by_kind: dict[str, list[float]] = {}
-    every, floor, embed, vector_query, audit_ms = [], [], [], [], []
+    by_kind_cpu: dict[str, list[float]] = {}
+    every, every_cpu, floor, embed, vector_query, audit_ms = [], [], [], [], [], []
     n = assistant.settings.retrieval.candidates
     for _ in range(repeat):
         for item in items:
+            cpu = time.process_time()
             start = time.perf_counter()
-            assistant.ask(item["question"])
+            answer = assistant.ask(item["question"])
             ms = (time.perf_counter() - start) * 1000
+            cpu_ms = (time.process_time() - cpu) * 1000
             every.append(ms)
+            every_cpu.append(cpu_ms)
             by_kind.setdefault(item.get("kind", "other"), []).append(ms)
+            by_kind_cpu.setdefault(item.get("kind", "other"), []).append(cpu_ms)
             start = time.perf_counter()
             vector = index.embedder.embed_query(item["question"])
             middle = time.perf_counter()
@@ -112,8 +122,8 @@ def warm(question_set: str, repeat: int) -> dict[str, object]:
         audit.record_answer(assistant.settings, answer, index.info.build_id)
         audit_ms.append((time.perf_counter() - start) * 1000)
     return {
-        "backend": index.embedder.backend, "index_load_s": round(load_s, 2), "answer": _summary(every),
-        "by_kind": {kind: _summary(ms) for kind, ms in sorted(by_kind.items())},
+        "backend": index.embedder.backend, "index_load_s": round(load_s, 2), "answer": _summary(every, every_cpu),
+        "by_kind": {kind: _summary(ms, by_kind_cpu[kind]) for kind, ms in sorted(by_kind.items())},
         "floor": _summary(floor), "query_embedding": _summary(embed), "vector_query": _summary(vector_query),
         "audit_write": _summary(audit_ms),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -201,14 +211,16 @@ def main() -> int:
     ]
     for label, a, b, ratio, target in rows:
         print(f"{label:28} {a!s:>22} {b!s:>22}  {ratio!s:>10}  {target}")
-    print(f"warm answers by kind (n per kind = questions x {args.repeat}), p50/p95/max ms:")
-    for kind in ow["by_kind"]:
-        print(f"  {kind:26} {_triple(ow['by_kind'][kind]):>22} {_triple(tw['by_kind'].get(kind, ow['by_kind'][kind])):>22}")
+    print(f"warm answers by kind (n per kind = questions x {args.repeat}), p50/p95/max ms (CPU ms of the slowest):")
+    for kind in ["all", *ow["by_kind"]]:
+        o = ow["answer"] if kind == "all" else ow["by_kind"][kind]
+        t = tw["answer"] if kind == "all" else tw["by_kind"].get(kind, o)
+        print(f"  {kind:26} {_triple(o, cpu=True):>22} {_triple(t, cpu=True):>22}")
     return 0
 
 
-def _triple(s: dict[str, float]) -> str:
-    return f"{s['p50']}/{s['p95']}/{s['max']}"
+def _triple(s: dict[str, float], cpu: bool = False) -> str:
+    return f"{s['p50']}/{s['p95']}/{s['max']}" + (f" ({s['max_cpu']})" if cpu and "max_cpu" in s else "")
 
 
 if __name__ == "__main__":

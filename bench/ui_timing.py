@@ -1,12 +1,16 @@
 """Time the app in a real browser: first page usable after a cold `guidance ui`, and warm answers.
 
-    .venv/bin/python bench/ui_timing.py [--starts 3] [--questions 10] [--data-dir DIR]
+    .venv/bin/python bench/ui_timing.py [--starts 3] [--questions 10] [--data-dir DIR] [--poll-in-browser]
 
 Cold start: from spawning `guidance ui --port N` (a new process, the index already built) until the
 Ask page shows its status banner and an enabled chat box in Chromium (already running, as a
-person's browser would be). Also reported: the first answer after a cold start (it waits for the
-model to finish loading). Warm answer: from pressing Enter until the whole answer, citations and
-feedback buttons are drawn, once the model is loaded. Targets: 10 s and 1 s.
+person's browser would be). The browser opens the address once the server accepts connections,
+as a person opens it once the command says the app is up; until then the port is polled with a
+bare TCP connect. (Retrying the page in the browser loaded an error page every 50 ms, and on two
+cores that work slowed the very start it timed: by 0.7 s, median of 8 alternated starts.) Also
+reported: the first answer after a cold start (it waits for the model to finish loading). Warm
+answer: from pressing Enter until the whole answer, citations and feedback buttons are drawn, once
+the model is loaded. Targets (issue 14): 2 s and 1 s.
 Writes bench/out/ui_timing.json. Needs Debian's Chromium (/usr/bin/chromium) and Playwright.
 """
 
@@ -70,8 +74,23 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def page_usable(page, url: str, started: float, proc: subprocess.Popen, log: Path, limit: float = 90) -> float:
+def wait_listening(port: int, started: float, proc: subprocess.Popen, log: Path, limit: float = 90) -> None:
+    """Return once the server accepts a TCP connection on ``port`` (a bare connect: no browser work meanwhile)."""
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.perf_counter() - started > limit:
+                raise RuntimeError(f"the app did not start; its output:\n{log.read_text(errors='replace')}") from None
+            time.sleep(0.02)
+
+
+def page_usable(page, url: str, started: float, proc: subprocess.Popen, log: Path, limit: float = 90,
+                poll_in_browser: bool = False) -> float:
     """Seconds from ``started`` until the Ask page is usable (banner shown, chat box enabled)."""
+    if not poll_in_browser:
+        wait_listening(int(url.rsplit(":", 1)[1]), started, proc, log, limit)
     while True:
         try:
             page.goto(url, wait_until="commit", timeout=5000)
@@ -107,6 +126,8 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3, help="Cold starts to time.")
     parser.add_argument("--questions", type=int, default=10, help="Warm answers to time (after the first).")
     parser.add_argument("--data-dir", type=Path, help="A data folder with a built index (default: a new temporary one).")
+    parser.add_argument("--poll-in-browser", action="store_true",
+                        help="Retry the page in the browser until the server answers (how this measured before; slower).")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -129,7 +150,8 @@ def main() -> None:
                 started = time.perf_counter()
                 proc = start(env, port, log)
                 try:
-                    cold.append(page_usable(page, f"http://127.0.0.1:{port}", started, proc, log))
+                    url = f"http://127.0.0.1:{port}"
+                    cold.append(page_usable(page, url, started, proc, log, poll_in_browser=args.poll_in_browser))
                     first_answers.append(ask(page, QUESTIONS[0], 0) + cold[-1])
                     if i == args.starts - 1:  # warm answers in the last server
                         for n, q in enumerate((QUESTIONS[1:] * 3)[: args.questions], 1):
@@ -149,8 +171,8 @@ def main() -> None:
 
     report = {
         "cold_start_page_usable_s": summary(cold), "first_answer_after_cold_start_s": summary(first_answers),
-        "warm_answer_shown_s": summary(warm), "targets": {"cold_start_page_usable_s": 10, "warm_answer_shown_s": 1},
-        "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+        "warm_answer_shown_s": summary(warm), "targets": {"cold_start_page_usable_s": 2, "warm_answer_shown_s": 1},
+        "cpus": os.cpu_count(), "load_average": os.getloadavg(), "poll_in_browser": args.poll_in_browser,
     }
     out = REPO / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ import click
 from assistant.config import BACKENDS
 
 from .common import echo_json, load_settings, parse_date
-from .show import answer_lines
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -63,6 +62,8 @@ def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, k: 
     from assistant.answer.request import validate_question
     from assistant.answer.retrieve import Filters
     from assistant.api import Assistant
+
+    from .show import answer_lines
 
     settings = load_settings(ctx)
     validate_question(question, settings)  # fail fast, before loading the model

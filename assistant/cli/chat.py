@@ -17,7 +17,6 @@ from assistant.config import BACKENDS
 from assistant.errors import InputError
 
 from .common import load_settings, parse_date
-from .show import answer_lines
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -71,6 +70,8 @@ def _json_lines(assistant: Assistant, on: dt.date | None, backend: str | None) -
 
 def _interactive(assistant: Assistant, on: dt.date | None, backend: str | None) -> None:
     """The prompt: line editing and history (readline), commands, Ctrl-D to leave."""
+    from .show import answer_lines
+
     try:
         import readline  # noqa: F401  (input() gains line editing and history)
     except ImportError:  # not on every platform; the chat still works without it

@@ -2,21 +2,31 @@
 
 The index is built from the bundled corpus first if there is none, so the first page a person
 sees can answer at once. Streamlit then runs in this process, headless, with usage statistics off
-and no file watcher; the settings travel to the app in the environment (``GUIDANCE_*``).
+and no file watcher; the settings travel to the app in the environment (``GUIDANCE_*``). What delays
+the first page is kept out of its way: Streamlit's scan for packaged components is skipped, and the
+library parts the page runs are imported while the browser loads Streamlit's scripts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import os
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from assistant.errors import ConfigError, InputError
+from assistant.errors import ConfigError, GuidanceError, InputError
 
 from .common import load_settings
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
@@ -37,6 +47,7 @@ STREAMLIT_FLAGS = {
     "server.fileWatcherType": "none",
     "server.runOnSave": "false",
     "client.toolbarMode": "minimal",
+    "runner.magicEnabled": "false",  # no page writes a bare expression (a test checks): nothing to rewrite
 }
 
 
@@ -46,6 +57,56 @@ def streamlit_argv(port: int, app: Path = APP) -> list[str]:
     for name, value in STREAMLIT_FLAGS.items():
         argv += [f"--{name}", value]
     return argv
+
+
+def skip_component_discovery() -> None:
+    """Spare Streamlit's start its search of every installed distribution for packaged custom components.
+
+    Before its server listens, Streamlit reads the metadata of every installed distribution (about 160 in
+    this project's environment) looking for packaged components: 0.15-0.25 s of each start on a 2-core
+    machine. The app uses none: its one component (the memo page's store) is declared inline and registers
+    itself when its page runs, which this does not change.
+    """
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    def discover_nothing(self: BidiComponentManager, *, start_file_watching: bool = True) -> None:
+        return None
+
+    BidiComponentManager.discover_and_register_components = discover_nothing
+
+
+def prepare_first_page(front: Assistant) -> None:
+    """Import the parts of the library the app's first page (Ask) runs, and read the manifest it shows the status from.
+
+    Called once Streamlit serves: the browser then spends about half a second loading and parsing
+    Streamlit's scripts before it asks for the page, and the server has nothing to do; the page's first
+    run spent 0.2-0.5 s on this (0.1 s left after it). The model and the index are not loaded here:
+    that would hold the interpreter while the page is drawn (the app warms them up after).
+    """
+    import assistant.answer.conversation  # noqa: F401
+    import assistant.answer.present  # noqa: F401
+    import assistant.audit.feedback  # noqa: F401
+    import assistant.cases.memo.markdown  # noqa: F401  (the app's escaper of shown text)
+    import assistant.check.rules  # noqa: F401
+    from assistant.api import current_build_id
+
+    try:
+        current_build_id(front.settings)
+        front.framework_status(dt.date.today())
+    except GuidanceError:
+        pass  # the page says what is wrong
+
+
+def _once_serving(work: threading.Thread, timeout_s: float = 120) -> None:
+    """Start ``work`` once Streamlit's runtime is up (the server listens at the same moment)."""
+    from streamlit import runtime
+
+    deadline = time.monotonic() + timeout_s
+    while not (runtime.exists() and runtime.get_instance().state is not runtime.RuntimeState.INITIAL):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+    work.start()
 
 
 def _port_free(port: int) -> bool:
@@ -88,4 +149,8 @@ def ui_command(ctx: click.Context, port: int) -> None:
     click.echo(f"The app is starting at http://{HOST}:{port}  (Ctrl+C to stop)", err=True)
     from streamlit.web import cli as streamlit_cli
 
+    skip_component_discovery()
+    first_page = threading.Thread(target=prepare_first_page, args=(assistant,), name="guidance-first-page", daemon=True)
+    threading.Thread(target=_once_serving, args=(first_page,), name="guidance-wait-serving", daemon=True).start()
+    gc.freeze()  # what is loaded by now lives as long as the server: Streamlit's collection after each run skips it
     streamlit_cli.main.main(args=streamlit_argv(port), prog_name="streamlit", standalone_mode=True)

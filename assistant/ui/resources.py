@@ -74,14 +74,18 @@ def _assistant(key: str, build: str | None, _settings: Settings) -> _Shared:
 
 
 _START_LOCK = threading.Lock()
+WARM_UP_DELAY_S = 1.0
+"""How long after a page ran the warming up starts: the browser is still drawing that page, loading its widgets'
+scripts from this server, and the warming up holds the interpreter the server needs to send them."""
 
 
 def warm_up(s: Settings) -> None:
-    """Start loading the model and the index in the background, once; the app calls it after drawing a page.
+    """Warm the shared assistant up in the background, once, a moment after a page ran (the app calls it then).
 
-    Loading (mostly importing Chroma) takes a second of CPU and holds the interpreter while it runs: started
-    before the first page is drawn, it slowed the drawing. A question asked before it finishes waits only for
-    whatever is left (``Assistant.index`` is locked), and starts the loading itself if it was never started.
+    Warming up (``Assistant.warm_up``: the model, the index, and what the first question would load) takes
+    about two seconds of CPU and holds the interpreter while it runs; started while the first page was
+    drawn, it slowed the drawing. A question asked before it finishes waits only for the index (``Assistant.index``
+    is locked), and loads it itself if the warming up has not started yet.
     """
     try:
         shared = _assistant(_key(s), build_id(s), s)
@@ -91,12 +95,28 @@ def warm_up(s: Settings) -> None:
         if shared.started.is_set():
             return
         shared.started.set()
-    threading.Thread(target=_load_quietly, args=(shared,), name="guidance-warmup", daemon=True).start()
+    timer = threading.Timer(WARM_UP_DELAY_S, _load_quietly, args=(shared,))
+    timer.name, timer.daemon = "guidance-warmup", True
+    timer.start()
+
+
+def warm_up_now(s: Settings) -> None:
+    """Warm the shared assistant up in this thread before a question, unless that is done; called by the Ask page.
+
+    A question asked before the background warming up started does it here (the background one then finds
+    it done); one asked while it runs waits for it, instead of loading the same things beside it.
+    """
+    try:
+        shared = _assistant(_key(s), build_id(s), s)
+    except GuidanceError:
+        return  # the question's own call raises it again, and the page shows it
+    shared.started.set()
+    _load_quietly(shared)
 
 
 def _load_quietly(shared: _Shared) -> None:
     try:
-        shared.assistant.index
+        shared.assistant.warm_up()
     except GuidanceError:
         pass  # the same error is raised again, and shown, when a question needs the index
     finally:
@@ -104,12 +124,12 @@ def _load_quietly(shared: _Shared) -> None:
 
 
 def assistant(s: Settings) -> Assistant:
-    """The shared assistant of the current index build (loaded by ``warm_up``, or by the first question)."""
+    """The shared assistant of the current index build (warmed up by ``warm_up``, or loaded by the first question)."""
     return _assistant(_key(s), build_id(s), s).assistant
 
 
 def assistant_ready(s: Settings) -> bool:
-    """Whether the model and index are loaded (so a question is answered without a wait)."""
+    """Whether the assistant is warmed up (so a question is answered without a wait)."""
     return _assistant(_key(s), build_id(s), s).ready.is_set()
 
 

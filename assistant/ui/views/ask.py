@@ -199,6 +199,7 @@ if question:
             draft = st.empty()  # the verified lines as they come; replaced by the whole answer at the end
             lines: list[str] = []
             with st.spinner(waiting):
+                resources.warm_up_now(settings)  # at once when the background warming up has already run
                 for event in assistant.stream(question, as_of=as_of, conversation=conversation):
                     if event.kind == "line":
                         lines.append(event.text)
