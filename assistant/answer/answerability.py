@@ -182,15 +182,19 @@ so is a yes/no question whether something counts ("Is that considered?"): the gu
 
 def read_ask(index: Index, frame: Understood, vector: list[float] | None) -> AskReading | None:
     """The ask model's reading of a question (None where it is not consulted: a status, a comparison, a case,
-    a premise, or an index built by another embedding model than the model's)."""
+    a premise, a why-question, a yes/no "does it count" question, a named list, or an index built by another
+    embedding model than the model's)."""
     from .askmodel import ask_model_for
 
-    if vector is None or frame.ask in ("status", "comparison") or frame.case_question or frame.premise:
+    if vector is None or frame.ask in ("status", "comparison") or frame.case_question or frame.premise or frame.premise_asked:
         return None
+    clause = ask_clause(frame.searched_for)
+    if _WHY.match(clause) or (frame.ask == "counts" and is_polar(clause)) or (
+            frame.ask == "list" and list_group_name(clause) is not None):
+        return None  # asks the guidelines' own kind of question: the reading could change nothing
     model = ask_model_for(index.embedder.model_id)
     if model is None:
         return None
-    clause = ask_clause(frame.searched_for)
     if clause.strip() != frame.searched_for.strip():  # "The memo treats age as a factor. Which agency takes custody ...?"
         vector = index.embedder.embed_query(clause)  # the ask alone, not the setup in the guidelines' words
     kind, probability = model.read(vector)

@@ -354,7 +354,7 @@ def related_quotes(ctx: ComposeContext, frame: Understood, limit: int = 3) -> li
     candidates = list(ctx.results[: ctx.settings.answer.answerability_top])
     if words:  # what the guidelines say about the question's subject, its ask left out ("how much", "which form")
         by_subject = search(ctx.index, " ".join(frame.topic), ctx.settings.retrieval, k=ctx.settings.answer.answerability_top,
-                            filters=ctx.request.filters)
+                            filters=ctx.request.filters, query_vector=ctx.vector)  # its words; the question's own vector
         candidates = [r for pair in zip(candidates, by_subject) for r in pair] + candidates[len(by_subject):] + by_subject[len(candidates):]
     for r in candidates:
         anchor = r.passage.anchor
