@@ -91,10 +91,13 @@ def presupposes(question: str) -> bool:
 def find_premise(question: str, premises: Premises) -> Premise | None:
     """The premise the question takes for granted (the most specific: the longest cue match), or None."""
     presupposed = presupposes(question)
+    return _most_specific(question, [row for row in premises.rows if row.always or presupposed])
+
+
+def _most_specific(question: str, rows: list[Premise] | tuple[Premise, ...]) -> Premise | None:
+    """The row whose cue matches the longest stretch of the question, or None."""
     best, length = None, 0
-    for row in premises.rows:
-        if not (row.always or presupposed):
-            continue
+    for row in rows:
         for cue in row.cues:
             m = cue.search(question)
             if m is not None and len(m.group(0)) > length:
@@ -127,15 +130,7 @@ def dated_premise(question: str, named: list[tuple[str, dt.date, dt.date]], prem
 def asked_premise(question: str, premises: Premises) -> Premise | None:
     """The premise a yes/no question asks about without taking it for granted ("Are those factors the only
     ones officers can look at?"): its correcting passages answer the question, with no correction to make."""
-    if presupposes(question):
-        return None
-    best, length = None, 0
-    for row in premises.rows:
-        for cue in row.cues:
-            m = cue.search(question)
-            if m is not None and len(m.group(0)) > length:
-                best, length = row, len(m.group(0))
-    return best
+    return None if presupposes(question) else _most_specific(question, premises.rows)
 
 
 def polarity_premise(question: str, anchor: str | None, premises: Premises, clause: str = "") -> bool:
