@@ -154,3 +154,45 @@ def test_a_record_is_kept_when_the_process_is_killed_right_after_writing_it(tmp_
     with sqlite3.connect(runlog.log_path(settings.paths.data_dir)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert {r.id for r in audit.list_records(settings, limit=None)} == set(written)
+
+
+def test_a_log_deleted_or_replaced_between_writes_gets_the_next_record(tmp_path):
+    """Each thread keeps its connection between writes; a log deleted or swapped meanwhile is never written through it."""
+    settings = make_settings(tmp_path / "data")
+    path = runlog.log_path(settings.paths.data_dir)
+    first = audit.record(settings, "ask", "first question", {"answer": "x"})
+    assert first is not None
+    for suffix in ("", "-wal", "-shm"):  # as a person clearing the log by hand would
+        if os.path.exists(f"{path}{suffix}"):
+            os.remove(f"{path}{suffix}")
+    audit.record(settings, "ask", "after the log was deleted", {"answer": "y"})
+    assert [r.subject for r in audit.list_records(settings, limit=None)] == ["after the log was deleted"]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+    other = tmp_path / "other"
+    audit.record(make_settings(other), "ask", "a record in another log", {"answer": "z"})
+    os.replace(runlog.log_path(other), path)  # a restored backup put in its place
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(f"{runlog.log_path(other)}{suffix}"):
+            os.replace(f"{runlog.log_path(other)}{suffix}", f"{path}{suffix}")
+    audit.record(settings, "ask", "after the log was replaced", {"answer": "w"})
+    assert [r.subject for r in audit.list_records(settings, limit=None)] == ["after the log was replaced", "a record in another log"]
+
+
+def test_threads_writing_at_once_lose_no_record(tmp_path):
+    import threading
+
+    settings = make_settings(tmp_path / "data")
+    ids: list[int | None] = []
+
+    def write(n: int) -> None:
+        for i in range(15):
+            ids.append(audit.record(settings, "ask", f"thread {n} question {i}", {"answer": "x" * 200}))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert None not in ids and len(set(ids)) == 60
+    assert {r.subject for r in audit.list_records(settings, limit=None)} == {f"thread {n} question {i}" for n in range(4) for i in range(15)}

@@ -280,6 +280,16 @@ def redact_text(text: str, patterns: list[tuple[re.Pattern[str], str]] = ()) -> 
     return _ONE_NAME.sub(REDACTED["name"], text)  # "Maria Lopez" is one redacted name, not two
 
 
+_CACHED_LENGTH = 2000
+
+
+@lru_cache(maxsize=4096)
+def _redacted_plain(text: str) -> str:
+    """``redact_text`` without a case's own patterns, remembered: an answer's quotes, labels and the status sentence
+    recur in answer after answer, and redacting them again cost more than the log's write."""
+    return redact_text(text)
+
+
 def redact(
     value: Any, patterns: list[tuple[re.Pattern[str], str]] = (), _key: object = None, _done: dict[str, str] | None = None
 ) -> Any:
@@ -289,7 +299,7 @@ def redact(
         if _key in IDENTIFIER_KEYS and _IDENTIFIER.fullmatch(value):
             return value  # an id, anchor or code: never personal, and must stay as written (a chat is found by its id)
         if value not in done:
-            done[value] = redact_text(value, patterns)
+            done[value] = redact_text(value, patterns) if patterns or len(value) > _CACHED_LENGTH else _redacted_plain(value)
         return done[value]
     if isinstance(value, dict):
         return {

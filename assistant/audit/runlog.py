@@ -1,7 +1,7 @@
 """The run log's storage: one SQLite table of runs, written in WAL mode, read with filters.
 
 This module only stores and reads rows; what a row holds (redaction, user, session, retention) is
-decided by ``audit``. Each write is one short transaction on its own connection, so threads and
+decided by ``audit``. Each write is one short transaction on its thread's connection, so threads and
 processes can write at once (SQLite serializes them) and a crash mid-write loses at most that row:
 WAL never leaves a half-written row, and a row is committed before the call returns, so it survives the
 process being killed at any point after. Commits are not fsynced (``synchronous=NORMAL``, SQLite's
@@ -10,6 +10,9 @@ this: a power cut or an operating-system crash may lose the rows committed since
 (which fsyncs), never the file's integrity. Logs written by older versions (fewer columns) are migrated in place on first write. The
 process keeps one idle connection to each log it wrote, so that closing a write's connection is not
 closing the last one, which would checkpoint the WAL into the database and delete it on every write.
+Each thread keeps its writing connection open between writes (``_writer``), so a write pays for one
+``stat`` and one transaction, not for opening, configuring and checking the log again; the ``stat``
+tells a log deleted or replaced since the last write, which gets a new connection.
 """
 
 from __future__ import annotations
@@ -61,9 +64,8 @@ def log_path(data_dir: Path) -> Path:
     return Path(data_dir) / "runs.sqlite"
 
 
-@contextlib.contextmanager
-def connect(path: Path, write: bool = False) -> Iterator[sqlite3.Connection]:
-    """A connection to the log (created and migrated for writing), closed on exit."""
+def _open(path: Path, write: bool) -> sqlite3.Connection:
+    """A new connection to the log (for writing: the file created private, WAL set up, older logs migrated)."""
     if write:
         datafolder.private_dir(path.parent)
         if not path.exists():  # created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode
@@ -80,9 +82,53 @@ def connect(path: Path, write: bool = False) -> Iterator[sqlite3.Connection]:
             have = {row["name"] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
             if not set(EXTRA_COLUMNS) <= have:
                 _migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextlib.contextmanager
+def connect(path: Path, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection to the log (created and migrated for writing), closed on exit."""
+    conn = _open(path, write)
+    try:
         yield conn
     finally:
         conn.close()
+
+
+_WRITERS = threading.local()
+
+
+def _writer(path: Path) -> sqlite3.Connection:
+    """This thread's writing connection to the log at ``path``, opened on first use and whenever the file at
+    ``path`` is not the one it was opened on (deleted, moved or replaced since): one ``stat`` per write."""
+    cache: dict[str, tuple[sqlite3.Connection, tuple[int, int]]] = _WRITERS.__dict__.setdefault("by_path", {})
+    key = str(path)
+    try:
+        st = path.stat()
+        identity: tuple[int, int] | None = (st.st_dev, st.st_ino)
+    except FileNotFoundError:
+        identity = None
+    held = cache.get(key)
+    if held is not None and held[1] == identity:
+        return held[0]
+    if held is not None:
+        cache.pop(key)
+        held[0].close()
+    conn = _open(path, write=True)
+    st = path.stat()
+    cache[key] = (conn, (st.st_dev, st.st_ino))
+    return conn
+
+
+def _forget_writer(path: Path) -> None:
+    """Close this thread's writing connection to ``path`` (after an error, the next write opens a new one)."""
+    held = _WRITERS.__dict__.get("by_path", {}).pop(str(path), None)
+    if held is not None:
+        with contextlib.suppress(sqlite3.Error):
+            held[0].close()
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -140,9 +186,9 @@ _KEEPERS_LOCK = threading.Lock()
 def _keep_open(path: Path) -> None:
     """Hold an idle connection to the log for the life of the process (see the module docstring).
 
-    It never reads or writes, so it holds no lock and pins no snapshot; every write still opens its own
-    connection to whatever file is at ``path`` now, so a log moved or deleted meanwhile is never written
-    through it. Costly part it saves: a checkpoint (a database write and fsync) and a WAL deletion per write.
+    It never reads or writes, so it holds no lock and pins no snapshot; every write checks that its thread's
+    connection is to whatever file is at ``path`` now (``_writer``), so a log moved or deleted meanwhile is
+    never written through it. Costly part it saves: a checkpoint (a database write and fsync) and a WAL deletion per write.
     """
     key = str(path)
     if key in _KEEPERS:
@@ -171,7 +217,9 @@ def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None,
     if isinstance(values.get("passed"), bool):
         values["passed"] = int(values["passed"])
     names = [n for n in values if n in COLUMNS and n != "id"]
-    with connect(log_path(data_dir), write=True) as conn:
+    path = log_path(data_dir)
+    try:
+        conn = _writer(path)
         conn.execute("BEGIN IMMEDIATE")
         try:
             cur = conn.execute(
@@ -183,12 +231,16 @@ def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None,
             trimmed = _trim(conn, max_bytes, int(cur.lastrowid or 0)) if max_bytes else 0
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        if trimmed:  # at the cap: fold the WAL back into the database so the files on disk stay at the cap too
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        _keep_open(log_path(data_dir))
+    except BaseException:
+        _forget_writer(path)
+        raise
+    if trimmed:  # at the cap: fold the WAL back into the database so the files on disk stay at the cap too
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _keep_open(path)
     return int(cur.lastrowid or 0)
 
 

@@ -75,6 +75,7 @@ class Index(PassageSet):
     passage_tokens: dict[str, frozenset[str]] = field(init=False)  # passage id -> the tokens of its indexed form
     max_idf: float = field(init=False)
     _vectorstore: Any = field(init=False, default=None)
+    _last_query: tuple[Any, Any] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         from rank_bm25 import BM25Okapi
@@ -107,7 +108,20 @@ class Index(PassageSet):
         """Cosine similarity of a passage to a (normalized) query vector."""
         import numpy as np
 
-        return float(np.dot(self.vectors[passage_id], np.asarray(query_vector, dtype=np.float32)))
+        return float(np.dot(self.vectors[passage_id], self._query_array(query_vector)))
+
+    def _query_array(self, query_vector: list[float]) -> Any:
+        """The query vector as a float32 array, converted once per vector: one answer scores it against tens of
+        passages. The last conversion is remembered with the very list it came from (compared by identity, and kept
+        alive with it), so threads sharing the index at worst convert again."""
+        import numpy as np
+
+        last = self._last_query
+        if last is not None and last[0] is query_vector:
+            return last[1]
+        array = np.asarray(query_vector, dtype=np.float32)
+        self._last_query = (query_vector, array)
+        return array
 
     def alias_similarity(self, query_vector: list[float]) -> dict[str, float]:
         """For each passage with aliases, the best cosine similarity of one of its alias phrases."""
@@ -115,7 +129,7 @@ class Index(PassageSet):
 
         if not self.alias_owners:
             return {}
-        sims = self.alias_vectors @ np.asarray(query_vector, dtype=np.float32)
+        sims = self.alias_vectors @ self._query_array(query_vector)
         best: dict[str, float] = {}
         for owner, sim in zip(self.alias_owners, sims.tolist()):
             if sim > best.get(owner, -1.0):
