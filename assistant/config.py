@@ -156,6 +156,12 @@ class AnswerSettings(BaseModel):
     answerability_top: int = Field(
         3, ge=1, description="How many of the best passages are asked whether they answer the kind of ask (manifest answers)."
     )
+    head_top: int = Field(
+        2, ge=1,
+        description="How many of the best passages must all lack the noun a what/which question asks for by name "
+        "('What reasoning did the court give?'), or every noun it names, before it is refused (see "
+        "assistant.answer.answerability.unspoken_head and unspoken_nouns).",
+    )
     unfamiliar_max: float = Field(
         2.1, ge=0,
         description="Refuse a question that asks for something the corpus never names: the summed English rarity "

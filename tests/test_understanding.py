@@ -373,3 +373,44 @@ def test_a_later_part_points_back_at_a_thing_the_corpus_never_names(corpus_index
     # "it" is the fig (a word the corpus never uses is as specific as its rarest), not "often"
     answer = ask(corpus_index, corpus_settings, "How often should I water a fiddle leaf fig and when do I repot it?")
     assert answer.refused and not answer.citations
+
+
+@pytest.mark.parametrize("question, head", [
+    ("What reasoning did the Sixth Circuit give when it reversed the Ohio injunction?", "reasoning"),
+    ("What was Justice Alito's main argument in his dissent?", "argument"),
+    ("What was the title of the ICE memo that set up case review?", "title"),
+    ("Which federal agency takes custody of a child?", None),  # a kind of fact: the fact check reads it
+    ("What was the result of the Texas lawsuit?", None),  # what any account of an event gives
+    ("What are the mitigating factors?", None),
+])
+def test_the_noun_a_wh_question_asks_for_is_read(question, head):
+    from assistant.answer.understand import asked_head
+
+    assert asked_head(question) == head
+
+
+@pytest.mark.parametrize("question", [
+    "What reasoning did the Sixth Circuit give when it reversed the Ohio judge's injunction against the guidelines?",
+    "What was Justice Alito's main argument in his dissent in United States v Texas?",
+    "What was the title of the ICE memo that actually set up the case review process the 2021 guidelines called for?",
+])
+def test_a_wh_question_for_what_the_nearest_passages_do_not_hold_is_refused(corpus_index, corpus_settings, question):
+    """The passages name the court, the justice or the memo, so the topic matches; what is asked for is not there."""
+    answer = ask(corpus_index, corpus_settings, question)
+    assert answer.refused and not answer.citations
+    assert answer.understood is not None and "no passage near it speaks of" in (answer.understood.unanswerable_reason or "")
+
+
+@pytest.mark.parametrize("question, anchor", [
+    ("What protections does the memo give for civil rights?", "civil_rights"),
+    ("What was the holding of United States v Texas?", "guidelines-status-history.standing_decision"),
+    ("What was the reason the Texas judge vacated the guidelines?", "guidelines-status-history.vacatur"),
+    ("What discretion do officers keep under the guidelines?", "principle.discretion"),
+    ("What guidance did Mayorkas give about the age of a person?", "mit.age"),
+])
+def test_a_wh_question_in_other_words_than_the_passage_is_still_answered(corpus_index, corpus_settings, question, anchor):
+    """The memo is paraphrased freely ("protections" for what must never be a factor), and an irregular form
+    ("held") speaks of the word asked with ("holding")."""
+    answer = ask(corpus_index, corpus_settings, question)
+    assert not answer.refused, answer.understood
+    assert anchor in anchors(answer)

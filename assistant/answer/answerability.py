@@ -15,6 +15,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
+from assistant.corpus.manifest import GUIDELINES_ID
 from assistant.corpus.words import tokenize
 from assistant.types import AskReading, UnitAnswers, Understood
 
@@ -65,8 +66,10 @@ def _count(word: str, counts: dict[str, int]) -> int:
 GENERIC_NOUNS = frozenset("""
 thing things kind kinds type types sort sorts way ways lot lots part parts one ones anything something everything
 nothing anyone everyone anybody everybody toward towards bit first second third last next difference differences
+guidance advice instruction instructions direction directions
 """.split())
-"""Nouns that name no subject of their own (grammar, not topics: indefinites, ordinals, the frame of a comparison):
+"""Nouns that name no subject of their own (grammar, not topics: indefinites, ordinals, the frame of a comparison,
+what any text gives: "what guidance does the memo give on age" asks about age):
 counted neither for nor against an ask."""
 
 
@@ -253,6 +256,72 @@ def unspoken_nouns(index: Index, frame: Understood, top: list[ScoredPassage]) ->
     return [] if any(_holds(tokens, w) for w in nouns) else nouns
 
 
+def _near(top: list[ScoredPassage], n: int) -> list[ScoredPassage]:
+    """The passages a question's nouns are looked for in: the best one, and the next ``n - 1`` while they are all
+    units of the memo itself. People paraphrase the memo, and the best unit for a paraphrase is often second; an
+    account of what others did (the history, a user's document) is read literally, in the best passage alone."""
+    near = top[:1]
+    for r in top[1:n]:
+        if r.passage.doc_id != GUIDELINES_ID or near[-1].passage.doc_id != GUIDELINES_ID:
+            break
+        near.append(r)
+    return near
+
+
+HEAD_KINDS = ("says", "fact", "list", "counts", "assessment")
+"""Kinds of ask whose head noun names what is asked for ("What reasoning did the court give?", which reads as
+"counts" by its "against"): all but the status and a comparison, which the history and the comparison check read."""
+
+
+def unspoken_head(index: Index, frame: Understood, top: list[ScoredPassage]) -> str | None:
+    """The noun the question asks for by name when none of the passages nearest it speaks of it (else None).
+
+    "What reasoning did the Sixth Circuit give?", "What was Justice Alito's main argument?", "What was the
+    title of the ICE memo?": the nearest passages name the court, the justice or the memo (so the topic
+    matches) but hold no reasoning, argument or title. A named list ("which mitigating factors") is read
+    by the list check instead. The memo's own units are read generously, since people paraphrase what it
+    says: when the nearest is one of them and the memo uses the word anywhere ("What protections does the
+    memo give for civil rights?"), the head is not asked of the nearest passages; accounts of what others
+    did (the history, a user's document) are read literally.
+    """
+    from .understand import asked_head
+
+    clause = ask_clause(frame.searched_for)
+    if frame.ask not in HEAD_KINDS or not top or (frame.ask == "list" and list_group_name(clause) is not None):
+        return None
+    head = asked_head(clause)
+    if head is None:
+        return None
+    if top[0].passage.doc_id == GUIDELINES_ID and _speaks_of(index.doc_tokens(GUIDELINES_ID), head):
+        return None  # the memo's own words are paraphrased freely ("what protections for civil rights"): read generously
+    tokens = frozenset().union(*(index.passage_tokens.get(r.passage.id, frozenset()) for r in top))
+    return None if _speaks_of(tokens, head) else head
+
+
+def _speaks_of(tokens: frozenset[str], word: str) -> bool:
+    """Whether tokens hold ``word`` in some form: an inflection of its lemma, or its root."""
+    return any(_holds(tokens, form) for form in word_forms(word)) or _shares_root(tokens, word)
+
+
+def _shares_root(tokens: frozenset[str], word: str) -> bool:
+    """Whether a token shares the first six letters of a word of seven or more ("protections" and "protected",
+    "assessment" and "assessing"): the same root in another part of speech."""
+    return len(word) >= 7 and any(t[:6] == word[:6] for t in tokens)
+
+
+def word_forms(word: str) -> list[str]:
+    """``word`` and every inflection of its lemmas ("holding": hold, holds, held; "courts": court), so that an
+    irregular form in a passage ("held") speaks of the word asked with ("holding")."""
+    from lemminflect import getAllInflections, getAllLemmas
+
+    forms = [word]
+    for lemmas in getAllLemmas(word).values():
+        for lemma in lemmas:
+            forms.append(lemma)
+            forms += [f for fs in getAllInflections(lemma).values() for f in fs]
+    return list(dict.fromkeys(forms))
+
+
 def unanswerable(index: Index, settings: Settings, frame: Understood, results: list[ScoredPassage]) -> str | None:
     """Why no retrieved unit can answer the frame's ask (None when one can)."""
     if frame.case_question or frame.premise:
@@ -276,9 +345,12 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
         return f"{REFUSED_ASKS[reading.kind]} (as the ask model reads it, p = {reading.probability:.2f})"
     if frame.number_ask:
         return None  # answered with the factor and the sentence that the guidelines set no number
-    missing = unspoken_nouns(index, frame, top[:1])
+    missing = unspoken_nouns(index, frame, _near(top, settings.answer.head_top))
     if missing:
         return f"the passage nearest it does not speak of {', '.join(missing)}"
+    head = unspoken_head(index, frame, _near(top, settings.answer.head_top))
+    if head is not None:
+        return f"it asks for the {head} of something, and no passage near it speaks of a {head}"
     if frame.ask == "fact":
         needed = NEEDED_FACT.get(frame.fact or "", ())
         if needed and not any(set(needed) & set(u.facts) and "fact" in u.asks for u in units):

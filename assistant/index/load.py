@@ -76,6 +76,7 @@ class Index(PassageSet):
     max_idf: float = field(init=False)
     _vectorstore: Any = field(init=False, default=None)
     _last_query: tuple[Any, Any] | None = field(init=False, default=None, repr=False)
+    _doc_tokens: dict[str, frozenset[str]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         from rank_bm25 import BM25Okapi
@@ -86,6 +87,14 @@ class Index(PassageSet):
         self.vocabulary = frozenset(t for ts in tokens for t in ts)
         self.passage_tokens = {p.id: frozenset(ts) for p, ts in zip(self.passages, tokens)}
         self.max_idf = max(self.bm25.idf.values(), default=1.0) if self.bm25 is not None else 1.0
+
+    def doc_tokens(self, doc_id: str) -> frozenset[str]:
+        """The tokens of every passage of one document (computed once per document)."""
+        found = self._doc_tokens.get(doc_id)
+        if found is None:
+            found = frozenset().union(*(self.passage_tokens[p.id] for p in self.passages if p.doc_id == doc_id))
+            self._doc_tokens[doc_id] = found
+        return found
 
     def nearest(self, query_vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The ``n`` passages nearest the (normalized) query vector in Chroma, as (id, cosine similarity), best first."""
