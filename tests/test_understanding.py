@@ -414,3 +414,26 @@ def test_a_wh_question_in_other_words_than_the_passage_is_still_answered(corpus_
     answer = ask(corpus_index, corpus_settings, question)
     assert not answer.refused, answer.understood
     assert anchor in anchors(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "What are ICE's enforcement priorities now?",
+    "Who is running ICE right now?",
+    "so the 2025 executive order told DHS to set new enforcement priorities. what are the new priorities",
+])
+def test_enforcement_after_the_guidelines_were_set_aside_is_refused_not_answered_with_the_2021_priorities(
+        corpus_index, corpus_settings, question):
+    """The history ends with the guidelines set aside; quoting the 2021 priorities as today's would mislead."""
+    answer = ask(corpus_index, corpus_settings, question)
+    assert answer.refused and not answer.citations
+    assert "what replaced them" in (answer.understood.unanswerable_reason or "")
+
+
+@pytest.mark.parametrize("question, anchor", [
+    ("What did the new administration's first-day executive orders in 2025 do to the guidelines?",
+     "guidelines-status-history.executive_orders_2025"),
+    ("Are the guidelines still in force now?", "guidelines-status-history.current_status"),
+])
+def test_what_the_history_tells_of_the_guidelines_now_is_answered(corpus_index, corpus_settings, question, anchor):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert not answer.refused and anchor in anchors(answer)

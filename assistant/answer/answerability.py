@@ -20,7 +20,7 @@ from assistant.corpus.words import tokenize
 from assistant.types import AskReading, UnitAnswers, Understood
 
 from .retrieve import ScoredPassage
-from .understand import ask_clause, is_polar, list_group_name
+from .understand import ask_clause, asks_after_history, is_polar, list_group_name
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -326,6 +326,9 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     """Why no retrieved unit can answer the frame's ask (None when one can)."""
     if frame.case_question or frame.premise:
         return None  # answered with the case-by-case rule or the correction
+    clause = ask_clause(frame.searched_for)
+    if frame.ask not in ("status", "comparison") and asks_after_history(clause, any(d.now for d in frame.dates)):
+        return "it asks about enforcement after the guidelines were set aside; the corpus does not say what replaced them"
     listed = frame.ask == "list" and list_group_name(ask_clause(frame.searched_for)) is not None
     if (frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask:
         if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max or unknown_subject(index, settings, frame):

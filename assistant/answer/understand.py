@@ -331,6 +331,22 @@ def asked_head(clause: str) -> str | None:
     return head
 
 
+_NEW_REGIME = re.compile(r"\bnew (enforcement )?(priorit\w*|polic(y|ies)|rules|guidelines|guidance|memos?)\b"
+                         r"|\b(new|current|present|incoming|trump|next) administration\b", re.I)
+_ABOUT_THE_MEMO = re.compile(r"\b(guidelines|memo|memorandum|mayorkas|2021|they|them|it)\b", re.I)
+_ENFORCEMENT_NOW = re.compile(r"\b(ice|dhs|cbp|enforcement|priorit\w*|administration|officers?|agents?|deport\w*|arrest\w*|"
+                              r"remov\w*|polic(y|ies)|rules?|runs?|running|heads?|leads?|director|secretary|focus\w*|target\w*)\b", re.I)
+
+
+def asks_after_history(clause: str, now_named: bool) -> bool:
+    """Whether the ask is about enforcement as it stands now, or under the priorities that followed the guidelines
+    ("what are DHS's new enforcement priorities?", "who is running ICE right now?"), not about the guidelines:
+    the corpus's history ends with the guidelines set aside and says nothing of what replaced them."""
+    if _ABOUT_THE_MEMO.search(clause):
+        return False  # "what did the new administration's orders do to the guidelines?": the history tells
+    return bool(_NEW_REGIME.search(clause)) or now_named and bool(_ENFORCEMENT_NOW.search(clause))
+
+
 def is_polar(text: str) -> bool:
     """Whether ``text`` is a yes/no question ("Is that considered?", "Does age matter?")."""
     return bool(_POLAR.match(text))
