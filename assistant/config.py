@@ -128,6 +128,17 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant (small: agreement at the top counts most).")
     dense_weight: float = Field(0.5, ge=0, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    sentence_vectors: Literal["off", "bundled", "all"] = Field(
+        "bundled",
+        description="Which documents' sentences are embedded one by one at ingest, so that a question close to one "
+        "sentence reaches its passage: the bundled corpus (about 300 short sentences), every document ('all': about "
+        "twice the embedding work of an ingest), or none.",
+    )
+    sentence_weight: float = Field(
+        0.5, ge=0, le=1,
+        description="A passage's dense score is also this share of its closest sentence's similarity plus the rest of "
+        "its own (0 turns sentences off at answer time). Chosen on the development sets.",
+    )
 
 
 class AnswerSettings(BaseModel):

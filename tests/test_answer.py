@@ -189,3 +189,14 @@ def test_a_list_answer_reports_the_passages_it_was_built_from(corpus_index, corp
     top = [r.anchor for r in answer.retrieved[:4]]
     assert top == ["priorities", "priority.national_security", "priority.public_safety", "priority.border_security"]
     assert {c.passage_id for c in answer.citations} <= {r.passage_id for r in answer.retrieved}
+
+
+def test_a_question_close_to_one_sentence_of_a_long_passage_reaches_it(corpus_index, corpus_settings):
+    """A passage is also as close as its closest sentence, in part (retrieval.sentence_weight)."""
+    from assistant.answer.pipeline import ask as pipeline_ask
+
+    question = "Her schizophrenia was untreated when she committed the offense. Can that be weighed in her favor?"
+    assert "mit.condition" in {c.anchor for c in pipeline_ask(corpus_index, corpus_settings, question).citations}
+    off = corpus_settings.model_copy(deep=True)
+    off.retrieval.sentence_weight = 0.0
+    assert "mit.condition" not in {c.anchor for c in pipeline_ask(corpus_index, off, question).citations}

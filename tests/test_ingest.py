@@ -212,3 +212,36 @@ def test_ingest_reports_progress_of_embedding_and_storing(fresh, embedder, tmp_p
     storing = [e for e in events if e[0] == "storing"]
     assert embedding and embedding[-1][1] == embedding[-1][2]  # only new text is embedded, to the end
     assert storing and storing[-1][1:] == (report.passages, report.passages)
+
+
+def test_the_bundled_corpus_sentences_are_embedded_once_and_a_user_document_s_only_when_asked(fresh, embedder, tmp_path):
+    """retrieval.sentence_vectors: 'bundled' by default; 'all' embeds a user document's sentences too."""
+    settings, first = fresh
+    build = settings.paths.index_dir / store.BUILDS / first.build_id
+    sentences = store.read_phrases(build, "sentences")
+    assert len(sentences.texts) > 100 and len(sentences.vectors) == len(sentences.texts)
+    index = load_index(settings, embedder=embedder)
+    for owner, text in zip(sentences.owners, sentences.texts):
+        assert text in index.by_id[owner].text  # each is a sentence of the passage it stands for
+
+    docgen.make_memo_md(tmp_path / "parking.md")
+    ingest(settings, [tmp_path / "parking.md"], embedder=embedder)
+    index = load_index(settings, embedder=embedder)
+    assert not {o for o in index.sentence_owners if index.by_id[o].doc_id == "parking"}
+
+    settings.retrieval.sentence_vectors = "all"
+    report = ingest(settings, embedder=embedder)
+    index = load_index(settings, embedder=embedder)
+    assert report.changed and {o for o in index.sentence_owners if index.by_id[o].doc_id == "parking"}
+
+
+def test_a_build_without_sentence_vectors_is_answered_and_the_next_ingest_adds_them(fresh, embedder):
+    settings, first = fresh
+    build = settings.paths.index_dir / store.BUILDS / first.build_id
+    (build / "sentences.json").unlink()  # as a build of the previous version
+    index = load_index(settings, embedder=embedder)
+    assert not index.sentence_owners
+    assert not ask(index, settings, "Does the person's age matter?").refused
+    report = ingest(settings, embedder=embedder)
+    assert report.changed and report.embedded == 0  # the passages' vectors are carried over
+    assert load_index(settings, embedder=embedder).sentence_owners

@@ -402,7 +402,7 @@ def test_a_wh_question_for_what_the_nearest_passages_do_not_hold_is_refused(corp
 
 
 @pytest.mark.parametrize("question, anchor", [
-    ("What protections does the memo give for civil rights?", "civil_rights"),
+    ("What protections does the memo give against bias based on race or religion?", "civil_rights"),
     ("What was the holding of United States v Texas?", "guidelines-status-history.standing_decision"),
     ("What was the reason the Texas judge vacated the guidelines?", "guidelines-status-history.vacatur"),
     ("What discretion do officers keep under the guidelines?", "principle.discretion"),

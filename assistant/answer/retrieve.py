@@ -95,6 +95,13 @@ def search(
     for pid in dense:
         if pid in aliases:
             dense[pid] = max(dense[pid], aliases[pid])
+    # And as close as its closest sentence, in part: a long passage's one vector blurs what each sentence says.
+    weight = settings.sentence_weight
+    if weight > 0:
+        sentences = {i: s for i, s in index.sentence_similarity(vector).items() if allowed is None or i in allowed}
+        for pid in sorted(sentences, key=lambda i: -sentences[i])[:n]:
+            own = dense[pid] if pid in dense and pid not in aliases else index.similarity(pid, vector)
+            dense[pid] = max(dense.get(pid, own), weight * sentences[pid] + (1 - weight) * own)
 
     lexical: dict[str, float] = {}
     tokens = tokenize(query)

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -236,7 +236,9 @@ def ingest(
             same_decoys = store.read_phrases(previous_dir, "decoys").texts == decoy_topics(settings.paths.corpus_dir)
             same_store = previous.store == store.store_kind(settings)
             same_meta = [(e.doc_id, e.meta) for e in previous.documents] == [(d.doc_id, m) for d, m, _ in per_doc]
-            if old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store and same_meta:
+            same_sentences = store.read_phrases(previous_dir, "sentences").texts == sentence_phrases(settings, per_doc)[1]
+            if (old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store and same_meta
+                    and same_sentences):
                 datafolder.seal(settings.paths.data_dir)  # uploads, and files of older versions
                 return IngestReport(
                     index_dir=str(root), build_id=previous.build_id, changed=False,
@@ -266,6 +268,9 @@ def ingest(
         phrases = [k for p in passages for k in p.keywords]
         aliases = store.Phrases(owners=owners, texts=phrases, vectors=reuse.embed_documents(phrases))
         store.write_phrases(build_dir, "aliases", aliases)
+        owners, sentences = sentence_phrases(settings, per_doc)
+        store.write_phrases(build_dir, "sentences", store.Phrases(owners=owners, texts=sentences,
+                                                                 vectors=reuse.embed_documents(sentences)))
         name = store.collection_name(settings, build_id)
         vs = store.vectorstore(settings, build_dir, name, reuse, create=True)
         for lo in range(0, len(passages), ADD_BATCH):
@@ -350,6 +355,27 @@ def _previous_build(
     return build_dir, info
 
 
+SENTENCE_MIN_WORDS = 4
+"""Shorter sentences (a heading's remnant, "See below.") say too little to stand for their passage."""
+
+
+def sentence_phrases(settings: Settings, per_doc: list[tuple[Any, DocumentMeta, list[Passage]]]) -> tuple[list[str], list[str]]:
+    """The sentences embedded one by one (``retrieval.sentence_vectors``), with the passage id of each."""
+    from assistant.corpus.splitter import sentence_spans
+
+    which = settings.retrieval.sentence_vectors
+    owners, texts = [], []
+    for _, meta, ps in per_doc:
+        if which == "off" or which == "bundled" and meta.kind == USER_KIND:
+            continue
+        for p in ps:
+            for a, b in sentence_spans(p.text):
+                if len(p.text[a:b].split()) >= SENTENCE_MIN_WORDS:
+                    owners.append(p.id)
+                    texts.append(p.text[a:b])
+    return owners, texts
+
+
 def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo) -> dict[str, list[float]]:
     """text hash -> vector of the previous build, to avoid embedding unchanged text again."""
     try:
@@ -365,7 +391,7 @@ def _previous_vectors(settings: Settings, build_dir: Path, info: store.BuildInfo
     known = {}
     if vectors is not None:
         known = {m["text_hash"]: list(map(float, v)) for m, v in zip(metas, vectors) if m and m.get("text_hash")}
-    for name in ("aliases", "decoys"):
+    for name in ("aliases", "decoys", "sentences"):
         phrases = store.read_phrases(build_dir, name)
         known.update({text_hash(t): v for t, v in zip(phrases.texts, phrases.vectors)})
     return known

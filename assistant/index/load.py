@@ -68,6 +68,8 @@ class Index(PassageSet):
     decoy_vectors: Any  # their vectors, one row per topic
     alias_owners: list[str]  # passage id of each alias phrase
     alias_vectors: Any  # the alias phrases' vectors, one row per phrase
+    sentence_owners: list[str]  # passage id of each sentence embedded on its own (retrieval.sentence_vectors)
+    sentence_vectors: Any  # their vectors, one row per sentence
     settings: Settings  # what it was loaded with (the store's address, for queries and their errors)
     by_id: dict[str, Passage] = field(init=False)
     bm25: Any = field(init=False)
@@ -145,6 +147,16 @@ class Index(PassageSet):
                 best[owner] = sim
         return best
 
+    def sentence_similarity(self, query_vector: list[float]) -> dict[str, float]:
+        """For each passage whose sentences were embedded one by one, the best cosine similarity of one of them."""
+        if not self.sentence_owners:
+            return {}
+        best: dict[str, float] = {}
+        for owner, sim in zip(self.sentence_owners, (self.sentence_vectors @ self._query_array(query_vector)).tolist()):
+            if sim > best.get(owner, -1.0):
+                best[owner] = sim
+        return best
+
     def nearest_decoy(self, query_vector: list[float]) -> tuple[float, str | None]:
         """The out-of-scope topic most similar to the query, with its cosine similarity."""
         import numpy as np
@@ -199,10 +211,14 @@ def load_index(settings: Settings, embedder: Embedder | None = None, build_if_mi
 
     decoys = store.read_phrases(build_dir, "decoys")
     aliases = store.read_phrases(build_dir, "aliases")
+    sentences = store.read_phrases(build_dir, "sentences")  # none in a build of an older version, or when turned off
     return Index(
         build_dir=build_dir, info=info, passages=passages, texts=texts, metas=metas, settings=settings, collection=collection,
         embedder=embedder, vectors=vectors, decoy_topics=decoys.texts,
         decoy_vectors=np.asarray(decoys.vectors, dtype=np.float32).reshape(len(decoys.texts), -1),
         alias_owners=aliases.owners,
         alias_vectors=np.asarray(aliases.vectors, dtype=np.float32).reshape(len(aliases.texts), -1),
+        sentence_owners=sentences.owners,
+        sentence_vectors=np.asarray(sentences.vectors, dtype=np.float32).reshape(len(sentences.texts), -1)
+        if sentences.texts else np.zeros((0, 0), dtype=np.float32),
     )
