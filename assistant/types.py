@@ -281,6 +281,10 @@ class Understood(BaseModel):
 
     question: str = Field(description="The question as asked.")
     searched_for: str = Field(description="The question after spelling corrections: what was searched for.")
+    ask_clause: str = Field("", description="The clause that asks (the last question of a setup and a question); "
+                            "empty in frames written before it was recorded, read as the whole question.")
+    asked_for: str | None = Field(None, description="The noun a what/which question asks for by name ('What reasoning "
+                                  "did the court give?': reasoning), which the passages nearest it must hold.")
     ask: AskKind
     fact: Literal["who", "when", "which", "how_many", "where", "duration"] | None = Field(
         None, description="For a fact ask: which kind of fact."

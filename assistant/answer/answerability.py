@@ -20,7 +20,7 @@ from assistant.corpus.words import tokenize
 from assistant.types import AskReading, UnitAnswers, Understood
 
 from .retrieve import ScoredPassage
-from .understand import ask_clause, asks_after_history, is_polar, list_group_name
+from .understand import asks_after_history, clause_of, is_polar, list_group_name
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -167,14 +167,14 @@ def _names_a_thing(word: str, index: Index) -> bool:
 
 def unfamiliar_words(index: Index, frame: Understood) -> list[tuple[str, float]]:
     """The unfamiliar words of the frame's ask clause (dates it names excluded)."""
-    return unfamiliar(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates))
+    return unfamiliar(index, clause_of(frame), " ".join(d.text for d in frame.dates))
 
 
 def unknown_subject(index: Index, settings: Settings, frame: Understood) -> bool:
     """Whether most of what the frame's ask names is never named by the corpus (at least ``answer.unknown_min``
     such nouns, and at least ``answer.unknown_share`` of the ask's nouns). One unknown word alone is not enough:
     it is as often a verb the lexicon also lists as a noun ("meant to guide") or a person ("their lawyer")."""
-    known, unknown = subject_nouns(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates))
+    known, unknown = subject_nouns(index, clause_of(frame), " ".join(d.text for d in frame.dates))
     return len(unknown) >= settings.answer.unknown_min and len(unknown) / (len(known) + len(unknown)) >= settings.answer.unknown_share
 
 
@@ -191,7 +191,7 @@ def read_ask(index: Index, frame: Understood, vector: list[float] | None) -> Ask
 
     if vector is None or frame.ask in ("status", "comparison") or frame.case_question or frame.premise or frame.premise_asked:
         return None
-    clause = ask_clause(frame.searched_for)
+    clause = clause_of(frame)
     if _WHY.match(clause) or (frame.ask == "counts" and is_polar(clause)) or (
             frame.ask == "list" and list_group_name(clause) is not None):
         return None  # asks the guidelines' own kind of question: the reading could change nothing
@@ -214,7 +214,7 @@ def _spoken_of(index: Index, frame: Understood, top: list[ScoredPassage]) -> boo
     """
     if not top:
         return False
-    nouns = [w for w in _ask_words(index, ask_clause(frame.searched_for), " ".join(d.text for d in frame.dates)) if _can_be_noun(w)]
+    nouns = [w for w in _ask_words(index, clause_of(frame), " ".join(d.text for d in frame.dates)) if _can_be_noun(w)]
     tokens = index.passage_tokens.get(top[0].passage.id, frozenset())
     return bool(nouns) and all(_holds(tokens, w) for w in nouns)
 
@@ -248,7 +248,7 @@ def unspoken_nouns(index: Index, frame: Understood, top: list[ScoredPassage]) ->
     nothing but nouns, are read: a yes/no question is answered by what the guidelines say of
     its subject, and a verb ("take", "run") names no thing.
     """
-    clause = ask_clause(frame.searched_for)
+    clause = clause_of(frame)
     if frame.ask not in ("says", "fact") or not _WH_NAMING.match(clause) or not top:
         return []
     nouns = [w for w in _ask_words(index, clause, " ".join(d.text for d in frame.dates)) if _only_noun(w)]
@@ -284,13 +284,8 @@ def unspoken_head(index: Index, frame: Understood, top: list[ScoredPassage]) -> 
     memo give for civil rights?"), the head is not asked of the nearest passages; accounts of what others
     did (the history, a user's document) are read literally.
     """
-    from .understand import asked_head
-
-    clause = ask_clause(frame.searched_for)
-    if frame.ask not in HEAD_KINDS or not top or (frame.ask == "list" and list_group_name(clause) is not None):
-        return None
-    head = asked_head(clause)
-    if head is None:
+    head = frame.asked_for
+    if head is None or frame.ask not in HEAD_KINDS or not top or (frame.ask == "list" and list_group_name(clause_of(frame))):
         return None
     if top[0].passage.doc_id == GUIDELINES_ID and _speaks_of(index.doc_tokens(GUIDELINES_ID), head):
         return None  # the memo's own words are paraphrased freely ("what protections for civil rights"): read generously
@@ -326,10 +321,10 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     """Why no retrieved unit can answer the frame's ask (None when one can)."""
     if frame.case_question or frame.premise:
         return None  # answered with the case-by-case rule or the correction
-    clause = ask_clause(frame.searched_for)
+    clause = clause_of(frame)
     if frame.ask not in ("status", "comparison") and asks_after_history(clause, any(d.now for d in frame.dates)):
         return "it asks about enforcement after the guidelines were set aside; the corpus does not say what replaced them"
-    listed = frame.ask == "list" and list_group_name(ask_clause(frame.searched_for)) is not None
+    listed = frame.ask == "list" and list_group_name(clause_of(frame)) is not None
     if (frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask:
         if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max or unknown_subject(index, settings, frame):
             return "it asks about something the guidelines never name"
@@ -341,8 +336,8 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     if (reading is not None and settings.answer.ask_model_min < 1.0 and reading.probability >= settings.answer.ask_model_min
             and not frame.premise_asked  # "Is every felony an automatic priority?": a claim about the guidelines
             and (frame.ask not in ALWAYS_REFUSED or frame.number_ask) and not listed
-            and not _WHY.match(ask_clause(frame.searched_for))
-            and not (frame.ask == "counts" and is_polar(ask_clause(frame.searched_for)))
+            and not _WHY.match(clause_of(frame))
+            and not (frame.ask == "counts" and is_polar(clause_of(frame)))
             and not any(reading.kind in u.asks for u in units) and not _spoken_of(index, frame, top)
             and top and top[0].passage.doc_id in index.bundled_ids()):  # a user's document may hold procedures
         return f"{REFUSED_ASKS[reading.kind]} (as the ask model reads it, p = {reading.probability:.2f})"
@@ -353,7 +348,7 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
         return f"the passage nearest it does not speak of {', '.join(missing)}"
     head = unspoken_head(index, frame, _near(top, settings.answer.head_top))
     if head is not None:
-        return f"it asks for the {head} of something, and no passage near it speaks of a {head}"
+        return f"the passages nearest it do not speak of what it asks for ({head})"
     if frame.ask == "fact":
         needed = NEEDED_FACT.get(frame.fact or "", ())
         if needed and not any(set(needed) & set(u.facts) and "fact" in u.asks for u in units):

@@ -24,7 +24,7 @@ from assistant.types import Answer, Citation, Passage, Retrieved, Status, Unders
 
 from .compose import ComposeContext, ComposeEvent, Composition
 from .lists import LIST_GROUPS, ListGroup, group_passages, list_group
-from .understand import ask_clause, list_group_name
+from .understand import clause_of, list_group_name
 from .premises import load_premises, polarity_premise
 from .refusal import coverage, relevance
 from .retrieve import ScoredPassage, search
@@ -224,7 +224,7 @@ def frame_group(ctx: ComposeContext) -> ListGroup | None:
         return list_group(ctx.request.question)
     if frame.ask != "list":
         return None
-    clause = ask_clause(frame.searched_for)  # "Once ICE detains a priority, what are the visiting hours?": not the priorities
+    clause = clause_of(frame)  # "Once ICE detains a priority, what are the visiting hours?": not the priorities
     return group_for(list_group_name(clause), clause)
 
 
@@ -316,7 +316,7 @@ def premise_anchors(ctx: ComposeContext, frame: Understood) -> tuple[str, ...]:
         row = next((r for r in (*premises.rows, *(d.premise for d in premises.dated)) if r.id == frame.premise), None)
         return row.corrects if row else ()
     top = next((r.passage.anchor for r in ctx.results if r.passage.anchor), None)
-    if polarity_premise(frame.searched_for, top, premises, ask_clause(frame.searched_for)):
+    if polarity_premise(frame.searched_for, top, premises, clause_of(frame)):
         assert top is not None
         return (top,)
     return ()

@@ -196,6 +196,10 @@ def explain_lines(u: Understood) -> list[str]:
     """The question frame, one fact per line (``--explain``)."""
     ask = u.ask + (f" ({u.fact.replace('_', ' ')})" if u.fact else "")
     lines = [f"Frame: {ask}"]
+    if u.ask_clause and u.ask_clause.strip() != u.searched_for.strip():
+        lines.append(f"  the ask: {u.ask_clause}")
+    if u.asked_for:
+        lines.append(f"  asks for: {u.asked_for}")
     if u.topic:
         lines.append(f"  topic words: {', '.join(u.topic)}")
     if u.focus:

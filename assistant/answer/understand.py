@@ -231,6 +231,11 @@ def ask_clause(question: str) -> str:
     return clause.strip()
 
 
+def clause_of(frame: Understood) -> str:
+    """The frame's ask clause (the whole question in a frame recorded before the clause was)."""
+    return frame.ask_clause or frame.searched_for
+
+
 def ask_kind(text: str) -> tuple[AskKind, str | None]:
     """The kind of ask and, for a fact or an amount, which fact or amount."""
     number = bool(_NUMBER_ASK.search(text))
@@ -387,7 +392,7 @@ def understand(question: str, ctx: FrameContext) -> Understood:
             r"\b(guidelines|memo|them|they|it|policy|priorities)\b", clause, re.I):
         kind = "status"  # "what happened to the guidelines in June 2022?", "were they the rules in 2024?"
     return Understood(
-        question=question, searched_for=searched, ask=kind, fact=fact, topic=topic, focus=focus, dates=dates,
+        question=question, searched_for=searched, ask_clause=clause, asked_for=asked_head(clause), ask=kind, fact=fact, topic=topic, focus=focus, dates=dates,
         premise=premise.id if premise else None, premise_text=premise.description if premise else None,
         premise_asked=asked.id if asked else None,
         corrections=corrections, parts=parts if len(parts) > 1 else [], case_question=case, number_ask=number,
