@@ -437,3 +437,9 @@ def test_enforcement_after_the_guidelines_were_set_aside_is_refused_not_answered
 def test_what_the_history_tells_of_the_guidelines_now_is_answered(corpus_index, corpus_settings, question, anchor):
     answer = ask(corpus_index, corpus_settings, question)
     assert not answer.refused and anchor in anchors(answer)
+
+
+def test_a_yes_no_question_about_today_is_answered_with_what_the_guidelines_said_and_their_status(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Can officers still consider someone's age today?")
+    assert not answer.refused and "mit.age" in anchors(answer)
+    assert answer.status is not None and answer.status.state == "rescinded"

@@ -346,10 +346,12 @@ _ENFORCEMENT_NOW = re.compile(r"\b(ice|dhs|cbp|enforcement|priorit\w*|administra
 def asks_after_history(clause: str, now_named: bool) -> bool:
     """Whether the ask is about enforcement as it stands now, or under the priorities that followed the guidelines
     ("what are DHS's new enforcement priorities?", "who is running ICE right now?"), not about the guidelines:
-    the corpus's history ends with the guidelines set aside and says nothing of what replaced them."""
+    the corpus's history ends with the guidelines set aside and says nothing of what replaced them. A yes/no
+    question about now ("Can officers still consider age today?") is answered by what the guidelines said,
+    with their status today."""
     if _ABOUT_THE_MEMO.search(clause):
         return False  # "what did the new administration's orders do to the guidelines?": the history tells
-    return bool(_NEW_REGIME.search(clause)) or now_named and bool(_ENFORCEMENT_NOW.search(clause))
+    return bool(_NEW_REGIME.search(clause)) or now_named and not is_polar(clause) and bool(_ENFORCEMENT_NOW.search(clause))
 
 
 def is_polar(text: str) -> bool:
