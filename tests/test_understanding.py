@@ -443,3 +443,18 @@ def test_a_yes_no_question_about_today_is_answered_with_what_the_guidelines_said
     answer = ask(corpus_index, corpus_settings, "Can officers still consider someone's age today?")
     assert not answer.refused and "mit.age" in anchors(answer)
     assert answer.status is not None and answer.status.state == "rescinded"
+
+
+def test_a_second_question_opened_by_and_is_its_own_part(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "is the time since someone's offense a factor? and do the guidelines decide "
+                                                "whether ICE keeps a person detained")
+    assert [p.question for p in answer.parts] == [
+        "is the time since someone's offense a factor?", "do the guidelines decide whether ICE keeps a person detained?"]
+
+
+def test_a_count_of_the_world_is_refused_and_a_count_the_memo_gives_is_answered(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "What are the three enforcement priorities? And how many deportation officers "
+                                                "does ICE employ?")
+    assert [p.refused for p in answer.parts] == [False, True]
+    memo = ask(corpus_index, corpus_settings, "Roughly how many removable noncitizens does the memo say are living in the United States?")
+    assert not memo.refused and "principle.discretion" in anchors(memo)

@@ -63,7 +63,7 @@ ASK_CUES: list[tuple[AskKind, str | None, re.Pattern[str]]] = [
         r"\bhow (long|soon|quickly|fast)\b|\b(deadline|time limit|timeframe|time frame|turnaround|waiting time)\b"
         r"|\bwithin how many\b|\bhow many (days|weeks|months|hours|business days)\b", re.I)),
     ("amount", "statistics", re.compile(
-        r"\bhow many (people|noncitizens|immigrants|persons|arrests|cases|deportations|removals|officers|agents|times|requests)\b"
+        r"\bhow many (\w+ ){0,2}(people|noncitizens|immigrants|persons|arrests|cases|deportations|removals|officers|agents|times|requests|employees|staff|judges|attorneys|detainees|beds)\b"
         r"|\b(what|which) (percentage|percent|share|proportion)\b|\bhow many\b.{0,60}\b(statistics|per year|each year|in (fiscal )?(year )?(19|20)\d\d)\b", re.I)),
 ]
 _STRONG_LIST = re.compile(
@@ -172,6 +172,10 @@ _BOTH_LISTS = re.compile(r"\b(aggravating|mitigating) (?:and|&) (aggravating|mit
 """Both lists asked for at once ("What are the aggravating and mitigating factors?"): a part for each."""
 
 
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|but|so|then|oh and|and also)\s+(?=(?:what|which|who|whom|whose|when|where|why|how|"
+                                  r"is|are|was|were|do|does|did|can|could|should|would|will|may|might|must|has|have|had)\b)", re.I)
+
+
 def split_parts(question: str) -> list[str]:
     """The parts of a multi-part question (one element for a simple question).
 
@@ -190,6 +194,7 @@ def split_parts(question: str) -> list[str]:
         if piece.strip(" ,;?."):
             pieces.append((piece.strip(" ,;"), asked))
         pos = m.end() if m is not None else pos
+    pieces = [(_LEADING_CONJUNCTION.sub("", p), asked) for p, asked in pieces]  # "? and do the guidelines ...": a question
     parts = [p if p.endswith("?") else p + "?" for p, _ in pieces]
     if (len(parts) < 2 or any(len(p.split()) < 3 for p in parts)
             or not all(asked or _OPENS_QUESTION.match(p) for p, asked in pieces)):
@@ -265,6 +270,9 @@ def ask_kind(text: str) -> tuple[AskKind, str | None]:
     return "says", None
 
 
+_MEMO_SAYS = re.compile(r"\b(memo|memorandum|guidelines|mayorkas)\b.{0,20}\b(say|says|said|state|states|stated|mention\w*|estimate\w*|"
+                        r"cite\w*|put|puts|give|gives)\b|\baccording to the (memo|guidelines)\b", re.I)
+"""The count asked for is one the memo itself gives, not a statistic of the world."""
 _NAMED_ACT = re.compile(r"\b(?:in|under|by|through|of) the ((?:[A-Z][\w'-]*\s+(?:(?:with|of|for|and|on)\s+)?){1,6})(Act|Code|Convention)\b")
 
 
@@ -376,6 +384,8 @@ def understand(question: str, ctx: FrameContext) -> Understood:
     parts = split_parts(searched)
     clause = ask_clause(searched)
     kind, sub = ask_kind(clause)
+    if sub == "statistics" and _MEMO_SAYS.search(clause):
+        kind, sub = "fact", "how_many"  # "how many removable noncitizens does the memo say live here?": the memo's own count
     if kind not in ("procedure", "amount", "definition") and (ASK_CUES[0][2].search(searched) or _other_act(searched, ctx.vocabulary)):
         kind, sub = "definition", None  # "Under the 2014 memo, which misdemeanors counted?": another authority's rule
     tokens = tokenize(searched)
