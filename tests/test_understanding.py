@@ -458,3 +458,18 @@ def test_a_count_of_the_world_is_refused_and_a_count_the_memo_gives_is_answered(
     assert [p.refused for p in answer.parts] == [False, True]
     memo = ask(corpus_index, corpus_settings, "Roughly how many removable noncitizens does the memo say are living in the United States?")
     assert not memo.refused and "principle.discretion" in anchors(memo)
+
+
+def test_the_date_someone_crossed_is_a_fact_of_the_case_not_the_day_whose_status_is_asked(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "does the gidelines cover somone who crossed the boarder ilegally in 2022")
+    assert answer.understood.ask != "status" and anchors(answer) == {"priority.border_security"}
+    arrested = ask(corpus_index, corpus_settings, "My cousin was arrested by ICE on October 15, 2021. Did the Mayorkas guidelines "
+                                                  "apply to his arrest?")
+    assert arrested.status.state == "not_yet_effective"  # the day of an arrest is the day whose rules governed it
+
+
+def test_a_tag_offering_an_answer_leaves_the_question_before_it_as_the_ask(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "whats the bordr securty cut off date, is it nov 2020??")
+    assert answer.understood.ask == "fact" and answer.understood.fact == "when"
+    assert "priority.border_security" in anchors(answer)
+    assert any(c.original == "whats" and c.corrected == "what is" for c in answer.understood.corrections)

@@ -33,7 +33,7 @@ from .premises import load_premises
 from .refusal import assess, refusal_answer
 from .request import AskRequest, validate_question
 from .retrieve import Filters, search
-from .understand import FrameContext, understand
+from .understand import FrameContext, is_case_date, understand
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
@@ -163,7 +163,8 @@ def status_dates(frame: Understood, first: dt.date | None) -> list[DateNamed]:
         return []
     if frame.ask == "status":
         return list(frame.dates)
-    return [d for d in frame.dates if (first is None or d.on >= first) and not d.event and not d.now]
+    return [d for d in frame.dates if (first is None or d.on >= first) and not d.event and not d.now
+            and not is_case_date(frame.searched_for, d.text)]  # "crossed the border in 2022": the case's date
 
 
 def history_start(index: Index, settings: Settings) -> dt.date | None:

@@ -64,8 +64,12 @@ def _known_words(vocabulary: frozenset[str]) -> tuple[frozenset[str], list[str]]
 
 TEXTSPEAK = {"enuf": "enough", "cuz": "because", "coz": "because", "bcuz": "because", "b4": "before", "thru": "through",
              "tho": "though", "pls": "please", "plz": "please", "wat": "what", "wut": "what", "abt": "about", "govt": "government",
-             "gov't": "government", "ppl": "people", "yrs": "years", "yr": "year", "sb": "somebody", "smth": "something", "w/o": "without"}
-"""Chat spellings no edit distance reaches ("enuf" is three edits from "enough"): read as the words they stand for."""
+             "gov't": "government", "ppl": "people", "yrs": "years", "yr": "year", "sb": "somebody", "smth": "something", "w/o": "without",
+             "whats": "what is", "wheres": "where is", "whos": "who is", "hows": "how is", "whens": "when is", "isnt": "isn't",
+             "doesnt": "doesn't", "dont": "don't", "didnt": "didn't", "cant": "can't", "wont": "won't", "arent": "aren't",
+             "wasnt": "wasn't", "werent": "weren't", "shouldnt": "shouldn't", "wouldnt": "wouldn't", "couldnt": "couldn't"}
+"""Chat spellings no edit distance reaches ("enuf" is three edits from "enough"), and contractions typed without their
+apostrophe ("whats", "doesnt"): read as the words they stand for."""
 
 
 def correct(question: str, vocabulary: frozenset[str], names: frozenset[str] = frozenset()) -> tuple[str, list[Correction]]:

@@ -96,7 +96,8 @@ _LIST = re.compile(
     r"|\b(the|a|full|complete) list of\b|^\s*(give|show|tell) (me|us)\b.{0,30}\b(factors|priorities|safeguards|list)\b"
     r"|^\s*(who|which) (are|were) the\b.{0,40}\bpriorities\b", re.I)
 _FACT = [
-    ("when", re.compile(r"^\s*(when|since when|until when)\b|\b(what|which) (date|day|year|month)\b|\bon what (date|day)\b|\bwhat time\b", re.I)),
+    ("when", re.compile(r"^\s*(when|since when|until when)\b|\b(what|which) (date|day|year|month)\b|\bon what (date|day)\b|\bwhat time\b"
+                        r"|^\s*(what|which)(?:'s| is| was)? the (\w+ ){0,4}(date|day|year|month)\b(?! (of|on|in) )", re.I)),
     ("who", re.compile(r"^\s*(who|whom|whose)\b(?! (counts|qualifies|is considered|would be|falls|fits|is treated|can be|is a|are)\b)"
                        r"|\bwhich (\w+ )?(official|officer|secretary|person|judge|justices?|people|agency|agencies|department|office)\b"
                        r"|\b(signed|addressed|written|issued|copied|sent) (it |them )?(by|to)\b|\bwho (signed|wrote|issued)\b", re.I)),
@@ -221,6 +222,10 @@ _WH_AFTER_COMMA = re.compile(r",\s+(?:so\s+|and\s+|but\s+|then\s+)?(?=(?:what|wh
                              r"would|will|should|may|must)\b)", re.I)
 
 
+_CONFIRMATION = re.compile(r"^(is|was|are|were) (it|that|this|they|those)\b\s*\S*\s*\S*\s*\S*[?!.]*\s*$", re.I)
+"""A short tag that offers an answer to the question before it ("..., is it nov 2020?"): that question is the ask."""
+
+
 def ask_clause(question: str) -> str:
     """The clause that asks: the last sentence with a question mark, from its last wh- or yes/no opening after a comma.
 
@@ -231,7 +236,7 @@ def ask_clause(question: str) -> str:
     asked = [p for p in pieces if p.rstrip().endswith("?")]
     clause = asked[-1] if asked else question
     breaks = list(_WH_AFTER_COMMA.finditer(clause))
-    if breaks and len(clause[breaks[-1].end():].split()) >= 4:
+    if breaks and len(clause[breaks[-1].end():].split()) >= 4 and not _CONFIRMATION.match(clause[breaks[-1].end():]):
         clause = clause[breaks[-1].end():]
     return clause.strip()
 
@@ -325,7 +330,11 @@ def asked_head(clause: str) -> str | None:
     if m is None:
         return None
     head = None
-    for word in m.group("np").lower().split():
+    words = m.group("np").lower().split()
+    phrase = words[: next((i for i, w in enumerate(words) if w in _AUX), len(words))]
+    if any(w in FRAME_HEADS or w[:-1] in FRAME_HEADS for w in phrase[1:]):
+        return None  # "what is the border security cut off date": a date, whatever nouns come first
+    for word in words:
         if word in _AUX:
             break
         if word in FRAME_HEADS or word[:-1] in FRAME_HEADS:  # "mitigating factors": a noun of the frame, whatever else
@@ -372,6 +381,19 @@ def list_group_name(text: str) -> str | None:
     return next((name for name, cue in _GROUPS if cue.search(text)), None)
 
 
+_PERSON_EVENT = re.compile(r"\b(crossed|entered|arrived|came|moved|immigrated|overstayed|convicted|sentenced|charged|pleaded|"
+                           r"born|married|served)\b", re.I)
+"""What a person did or underwent before any enforcement: its date is a fact of the case. The date of an arrest or a
+pick-up is not among them: the guidelines' status on that day is what governed it."""
+
+
+def is_case_date(text: str, date_text: str) -> bool:
+    """Whether a date the question names dates something a person did ("crossed the border illegally in 2022"):
+    a fact of the case, not the day whose status is asked."""
+    at = text.find(date_text)
+    return at >= 0 and bool(_PERSON_EVENT.search(text[max(0, at - 45): at]))
+
+
 def is_case_question(text: str) -> bool:
     """A case's facts typed as a question: a person, facts about them, and whether they are a priority."""
     facts = len(_CASE_FACTS.findall(text))
@@ -399,7 +421,7 @@ def understand(question: str, ctx: FrameContext) -> Understood:
     number = (bool(_NUMBER_ASK.search(clause)) and kind not in ("procedure", "definition") and not case
               and not (sub == "statistics" and _REPORTED.search(clause)))
     fact = sub if kind == "fact" else ("duration" if sub == "duration" else ("how_many" if sub == "statistics" else None))
-    if kind in ("says", "counts") and dates and (_POLAR.match(clause) or re.search(
+    if kind in ("says", "counts") and dates and not all(is_case_date(searched, d.text) for d in dates) and (_POLAR.match(clause) or re.search(
             r"\b(happen\w*|going on|the situation|the state of)\b", clause, re.I)) and re.search(
             r"\b(guidelines|memo|them|they|it|policy|priorities)\b", clause, re.I):
         kind = "status"  # "what happened to the guidelines in June 2022?", "were they the rules in 2024?"
