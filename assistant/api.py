@@ -83,8 +83,8 @@ class Assistant:
         """Load the index and answer one question unlogged, so the first real one is as quick as the next; then gc.freeze.
 
         Loading leaves ~0.7 s to the first question (embedding session, lemma table, spelling counts, the
-        composer's modules), libphonenumber to the first redacted number and the common English words to the
-        first misspelling; for processes that answer many
+        composer's modules), libphonenumber to the first redacted number, the common English words to the
+        first misspelling and lemminflect's tables to the first question that names what it asks for; for processes that answer many
         (the app, the benchmark's warm run). No audit record, no language model. The loaded heap is frozen:
         a full collection (Streamlit runs one per script run) took ~50 ms, now ~0. Once per index; a call
         while another thread warms up waits for it.
@@ -93,6 +93,7 @@ class Assistant:
 
         from assistant.answer.pipeline import ask
         from assistant.answer.spelling import load_english
+        from assistant.answer.understand import load_lexicon
         from assistant.audit.redact import load_phone_metadata
 
         with self._warm_lock:
@@ -103,6 +104,7 @@ class Assistant:
             audit.redact(answer.model_dump(mode="json"))
             load_phone_metadata()
             load_english()
+            load_lexicon()
             gc.collect()
             gc.freeze()
             self._warmed = index

@@ -78,6 +78,7 @@ class Index(PassageSet):
     max_idf: float = field(init=False)
     _vectorstore: Any = field(init=False, default=None)
     _last_query: tuple[Any, Any] | None = field(init=False, default=None, repr=False)
+    _last_nearest: tuple[Any, Any, Any] | None = field(init=False, default=None, repr=False)
     _doc_tokens: dict[str, frozenset[str]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -99,14 +100,23 @@ class Index(PassageSet):
         return found
 
     def nearest(self, query_vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """The ``n`` passages nearest the (normalized) query vector in Chroma, as (id, cosine similarity), best first."""
+        """The ``n`` passages nearest the (normalized) query vector in Chroma, as (id, cosine similarity), best first.
+
+        The last query's result is remembered with the very vector list it was asked with (compared by identity):
+        a refusal looks again, with the question's own vector, for what the guidelines say about its subject.
+        """
+        last = self._last_nearest
+        if last is not None and last[0] is query_vector and last[1] == (n, repr(where)):
+            return list(last[2])
         # A store that fails mid-query (a Chroma server stopped, say) is retried once, then raised as the
         # store's error (StoreUnavailableError for a server), never as the HTTP library's.
         got = store.with_retry(
             self.settings, f"{self.build_dir / 'chroma'} (collection {self.info.collection})",
             lambda: self.collection.query(query_embeddings=[query_vector], n_results=n, where=where, include=["distances"]),
         )
-        return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
+        found = [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
+        self._last_nearest = (query_vector, (n, repr(where)), tuple(found))
+        return found
 
     @property
     def vectorstore(self) -> Any:
