@@ -473,3 +473,39 @@ def test_a_tag_offering_an_answer_leaves_the_question_before_it_as_the_ask(corpu
     assert answer.understood.ask == "fact" and answer.understood.fact == "when"
     assert "priority.border_security" in anchors(answer)
     assert any(c.original == "whats" and c.corrected == "what is" for c in answer.understood.corrections)
+
+
+@pytest.mark.parametrize("text, day", [
+    ("Could an officer rely on the memo for an arrest on Valentine's Day 2022?", dt.date(2022, 2, 14)),
+    ("Were they in force on Halloween 2022?", dt.date(2022, 10, 31)),
+    ("What governed on St. Patrick's Day 2022?", dt.date(2022, 3, 17)),
+])
+def test_a_holiday_on_a_fixed_day_names_that_day(text, day):
+    from assistant.answer.dates import dates_named
+
+    assert [d.on for d in dates_named(text, [], dt.date(2026, 12, 8))] == [day]
+
+
+def test_a_criminal_charge_is_not_a_fee(corpus_index, corpus_settings):
+    assert ask_kind("Would having a gun charge count against me under the Mayorkas memo?")[0] == "counts"
+    assert ask_kind("How much does ICE charge to review a case?")[0] == "amount"
+    answer = ask(corpus_index, corpus_settings, "Would having a gun charge count against me under the Mayorkas memo? Also what's "
+                                                "the maximum sentence for unlawful carrying of a weapon in Texas?")
+    assert [p.refused for p in answer.parts] == [False, True] and "agg.weapon" in anchors(answer)
+
+
+@pytest.mark.parametrize("question, anchor", [
+    ("I'm writing a paper for class. Why didn't DHS just try to deport everyone who is removable - what reason does the memo give?",
+     "principle.discretion"),  # a why-question asks for the memo's reasons, whatever everyday verbs it uses
+    ("Do the 2021 guidelines control whether ICE keeps someone in detention after they've been arrested?", "scope"),  # keeps: a verb
+])
+def test_everyday_verbs_are_not_taken_for_things_the_guidelines_never_name(corpus_index, corpus_settings, question, anchor):
+    answer = ask(corpus_index, corpus_settings, question)
+    assert not answer.refused and anchor in anchors(answer)
+
+
+def test_a_date_of_a_later_act_on_an_event_is_not_a_wrong_date_for_the_event(corpus_index, corpus_settings):
+    later = ask(corpus_index, corpus_settings, "What did the Sixth Circuit decide in July 2022 when it reversed the Ohio injunction?")
+    assert later.understood.premise is None and not later.premise_corrected
+    wrong = ask(corpus_index, corpus_settings, "Why did the Ohio court enjoin the guidelines in July 2022?")
+    assert wrong.understood.premise == "wrong_date_ohio_injunction" and wrong.premise_corrected

@@ -109,8 +109,9 @@ def unfamiliar(index: Index, clause: str, skip: str = "") -> list[tuple[str, flo
     """
     counts = _english()
     out = []
+    verbs = _verbs_of(clause)
     for word in _ask_words(index, clause, skip):
-        if _known(index, word) or not _names_a_thing(word, index):
+        if _known(index, word) or word in verbs or not _names_a_thing(word, index):
             continue
         weight = math.log10(_FREQUENT / max(_count(word, counts), 1e5))
         if weight > 0:
@@ -127,7 +128,10 @@ def subject_nouns(index: Index, clause: str, skip: str = "") -> tuple[list[str],
     guidelines never name is not about the guidelines.
     """
     known, unknown = [], []
+    verbs = _verbs_of(clause)
     for word in _ask_words(index, clause, skip):
+        if word in verbs:
+            continue
         if _known(index, word):
             if _can_be_noun(word):
                 known.append(word)
@@ -163,6 +167,15 @@ def _names_a_thing(word: str, index: Index) -> bool:
     if not nouns:
         return False
     return not any((tokenize(n) or [""])[0] in index.vocabulary for n in nouns)
+
+
+_SUBJECT_VERB = re.compile(r"\b(?:ice|dhs|cbp|uscis|he|she|it|they|someone|somebody|officers?|agents?|who|that|which)\s+"
+                           r"(?:still\s+|also\s+|ever\s+|then\s+)?([a-z]+(?:s|ed))\b", re.I)
+"""A word right after its subject ("ICE keeps", "someone kept") is its verb, whatever noun the lexicon also knows."""
+
+
+def _verbs_of(clause: str) -> set[str]:
+    return {m.group(1).lower() for m in _SUBJECT_VERB.finditer(clause)}
 
 
 def unfamiliar_words(index: Index, frame: Understood) -> list[tuple[str, float]]:
@@ -325,7 +338,7 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     if frame.ask not in ("status", "comparison") and asks_after_history(clause, any(d.now for d in frame.dates)):
         return "it asks about enforcement after the guidelines were set aside; the corpus does not say what replaced them"
     listed = frame.ask == "list" and list_group_name(clause_of(frame)) is not None
-    if (frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask:
+    if ((frame.ask in UNFAMILIAR_KINDS and not listed) or frame.number_ask) and not _WHY.match(clause_of(frame)):
         if sum(w for _, w in unfamiliar_words(index, frame)) >= settings.answer.unfamiliar_max or unknown_subject(index, settings, frame):
             return "it asks about something the guidelines never name"
     top = results[: settings.answer.answerability_top]

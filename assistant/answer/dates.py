@@ -23,7 +23,9 @@ _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\
 _YEAR = r"(?P<year>(?:19|20)\d\d)(?!\d)"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 
-_HOLIDAYS = r"thanksgiving|christmas(?:\s+day)?|new\s+year'?s(?:\s+(?:day|eve))?|july\s+4th|independence\s+day|memorial\s+day|labou?r\s+day|inauguration\s+day|election\s+day"
+_HOLIDAYS = (r"thanksgiving|christmas(?:\s+day)?|new\s+year'?s(?:\s+(?:day|eve))?|july\s+4th|independence\s+day|memorial\s+day|labou?r\s+day|"
+             r"inauguration\s+day|election\s+day|valentine'?s(?:\s+day)?|halloween|(?:saint|st\.?)\s+patrick'?s(?:\s+day)?|"
+             r"veterans\s+day|juneteenth|groundhog\s+day|april\s+fools'?(?:\s+day)?")
 _BARE_HOLIDAY = re.compile(rf"\b(?P<holiday>{_HOLIDAYS})\b(?!\s+(?:of\s+)?(?:19|20)\d\d)", re.I)
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"(?<![\d-])(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?![\d-])")),
@@ -74,7 +76,7 @@ def _month_end(year: int, month: int) -> dt.date:
 
 def _holiday(name: str, year: int) -> dt.date:
     """Memorial Day (last Monday of May), Labor Day (first Monday of September), Election Day (the Tuesday after the
-    first Monday of November), Inauguration Day (January 20), else Independence Day."""
+    first Monday of November), Inauguration Day (January 20), the fixed-date holidays, else Independence Day."""
     if name.startswith("memorial"):
         day = dt.date(year, 5, 31)
         return day - dt.timedelta(days=day.weekday())
@@ -86,7 +88,15 @@ def _holiday(name: str, year: int) -> dt.date:
         return day + dt.timedelta(days=(1 - day.weekday()) % 7)
     if name.startswith("inauguration"):
         return dt.date(year, 1, 20)
+    for start, month, day in _FIXED_HOLIDAYS:
+        if name.startswith(start):
+            return dt.date(year, month, day)
     return dt.date(year, 7, 4)
+
+
+_FIXED_HOLIDAYS = (("valentine", 2, 14), ("halloween", 10, 31), ("saint", 3, 17), ("st", 3, 17), ("veterans", 11, 11),
+                   ("juneteenth", 6, 19), ("groundhog", 2, 2), ("april", 4, 1))
+"""Holidays on the same day every year: (how the name starts, month, day)."""
 
 
 def _thanksgiving(year: int) -> dt.date:

@@ -105,6 +105,12 @@ def _most_specific(question: str, rows: list[Premise] | tuple[Premise, ...]) -> 
     return best
 
 
+_LATER_ACT = re.compile(r"\b(revers\w*|stay(ed|s)?|lift\w*|dissolv\w*|dismiss\w*|overturn\w*|affirm\w*|upheld|uphold\w*|"
+                        r"set aside|threw out|refus\w*|denied|den(y|ies)|appeal\w*|challeng\w*|end(ed|s)?)\b", re.I)
+"""An act on the event between it and the date ("in July 2022 when it reversed the Ohio injunction"): the date is the
+act's, not the event's."""
+
+
 def dated_premise(question: str, named: list[tuple[str, dt.date, dt.date]], premises: Premises) -> Premise | None:
     """The wrong date a question takes for granted for an event of the history (None when it takes none).
 
@@ -122,7 +128,8 @@ def dated_premise(question: str, named: list[tuple[str, dt.date, dt.date]], prem
                 for text, start, end in named:
                     at = lowered.find(text.lower())
                     near = at >= 0 and (abs(at - m.end()) <= 40 or abs(m.start() - (at + len(text))) <= 40)
-                    if near and not any(start <= d <= end for d in claim.dates):
+                    between = question[min(at + len(text), m.end()): max(at, m.start())] if near else ""
+                    if near and not any(start <= d <= end for d in claim.dates) and not _LATER_ACT.search(between):
                         return claim.premise
     return None
 

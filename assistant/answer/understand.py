@@ -48,7 +48,8 @@ ASK_CUES: list[tuple[AskKind, str | None, re.Pattern[str]]] = [
     ("amount", "form", re.compile(r"\b(which|what) (form|forms|paperwork|application)\b|\bform (i|g|n|eoir)?-?\d{1,4}\b|\bi-\d{2,3}\b"
                                   r"|\b(which|what) (kinds? of |types? of )?(documents?|papers|proof|evidence)\b.{0,50}"
                                   r"\b(accept\w*|submit\w*|bring|provide|prove|show)\b|\b(accepted|acceptable|counts?) as proof\b", re.I)),
-    ("amount", "fee", re.compile(r"\bhow much (money|does (it|this|that|one) cost|is (it|the|a)\b|will (it|this) cost|do(es)? (i|we|they|you|he|she|my \w+) (have to )?(pay|owe|need))\b|\b(fees?|costs?|price|charge[sd]?|dollars?|\$\s?\d)\b|\bpay (for|to)\b", re.I)),
+    ("amount", "fee", re.compile(r"\bhow much (money|does (it|this|that|one) cost|is (it|the|a)\b|will (it|this) cost|do(es)? (i|we|they|you|he|she|my \w+) (have to )?(pay|owe|need))\b|\b(fees?|costs?|price|dollars?|\$\s?\d)\b|\bpay (for|to)\b"
+                                 r"|\b(charge[sd]?|charging) (for|to|a fee|money|anything)\b|\bhow much\b.{0,30}\bcharge", re.I)),
     ("amount", "penalty", re.compile(r"\b(penalt(y|ies)|punish\w*|sanctions?|jail time|prison time|fined|fines)\b|\bwhat happens (to (an? )?(officer|agent)s?|if (an? )?(officer|agent))\b", re.I)),
     ("procedure", None, re.compile(
         rf"\bhow (do|can|could|should|would|might|does|did) {_WHO}\b(?! (know|tell)\b)|(^\s*|\b(tell|show|teach|explain to) (me|us) )how to\b|\b(steps?|process) (to|for) (apply|request|file|get|obtain|appeal|submit|report)\w*\b"
