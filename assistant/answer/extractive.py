@@ -306,14 +306,14 @@ def _asked_row(ctx: ComposeContext, frame: Understood):
     """The premise row a yes/no question asks about (None when it asks about none)."""
     if not frame.premise_asked or frame.ask not in ("counts", "says"):
         return None
-    return next((r for r in load_premises(ctx.settings.paths.corpus_dir).rows if r.id == frame.premise_asked), None)
+    return load_premises(ctx.settings.paths.corpus_dir).by_id(frame.premise_asked)
 
 
 def premise_anchors(ctx: ComposeContext, frame: Understood) -> tuple[str, ...]:
     """The passages that correct the frame's premise, or the polarity the question gets wrong (none: no premise)."""
     premises = load_premises(ctx.settings.paths.corpus_dir)
     if frame.premise:
-        row = next((r for r in (*premises.rows, *(d.premise for d in premises.dated)) if r.id == frame.premise), None)
+        row = premises.by_id(frame.premise)
         return row.corrects if row else ()
     top = next((r.passage.anchor for r in ctx.results if r.passage.anchor), None)
     if polarity_premise(frame.searched_for, top, premises, clause_of(frame)):

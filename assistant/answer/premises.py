@@ -8,7 +8,9 @@ claim is asserted whatever the form of the question.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,6 +79,10 @@ class Premises:
     against: tuple[re.Pattern[str], ...]
     in_favor: tuple[re.Pattern[str], ...]
     dated: tuple[DatedClaim, ...] = ()
+
+    def by_id(self, premise_id: str | None) -> Premise | None:
+        """The row (plain or dated) with this id, or None."""
+        return next((r for r in (*self.rows, *(d.premise for d in self.dated)) if r.id == premise_id), None) if premise_id else None
 
 
 def presupposes(question: str) -> bool:
@@ -158,12 +164,24 @@ def polarity_premise(question: str, anchor: str | None, premises: Premises, clau
     return False
 
 
+_RESOLVED: dict[str, Path] = {}
+
+
 def load_premises(corpus_dir: Path) -> Premises:
-    """The validated, compiled premise rows of the corpus (none when the file is absent)."""
-    path = (Path(corpus_dir) / PREMISES_NAME).resolve()
-    if not path.is_file():
+    """The validated, compiled premise rows of the corpus (none when the file is absent); read again when it changes.
+
+    Called for every answer: the path is resolved once per corpus folder, and one ``stat`` tells a changed file."""
+    key = str(corpus_dir)
+    path = _RESOLVED.get(key)
+    if path is None:
+        path = _RESOLVED.setdefault(key, (Path(corpus_dir) / PREMISES_NAME).resolve())
+    try:
+        st = os.stat(path)
+    except OSError:
         return Premises((), (), ())
-    return _load(path, path.stat().st_mtime_ns)
+    if not stat.S_ISREG(st.st_mode):
+        return Premises((), (), ())
+    return _load(path, st.st_mtime_ns)
 
 
 @lru_cache(maxsize=4)

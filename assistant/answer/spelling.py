@@ -88,7 +88,9 @@ def correct(question: str, vocabulary: frozenset[str], names: frozenset[str] = f
         nonlocal counts
         word = match.group(0)
         lower = word.lower()
-        if lower in TEXTSPEAK and lower not in known:
+        if lower in known:
+            return word  # most words of most questions: nothing below applies to a known word
+        if lower in TEXTSPEAK:
             corrections.append(Correction(original=word, corrected=TEXTSPEAK[lower]))
             return TEXTSPEAK[lower]
         if (word[:1].isupper() and word[1:].islower() and match.start() > 0 and lower not in known and lower.isalpha()

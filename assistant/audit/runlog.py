@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -164,8 +165,19 @@ def used_bytes(conn: sqlite3.Connection) -> int:
     return pages * conn.execute("PRAGMA page_size").fetchone()[0]
 
 
-def _trim(conn: sqlite3.Connection, max_bytes: int, below_id: int) -> int:
+def _on_disk(path: Path) -> int:
+    """Bytes of the log's database and WAL files: every page in use is in one of them, so this bounds ``used_bytes``."""
+    total = 0
+    for suffix in ("", "-wal"):
+        with contextlib.suppress(OSError):
+            total += os.stat(f"{path}{suffix}").st_size
+    return total
+
+
+def _trim(conn: sqlite3.Connection, max_bytes: int, below_id: int, path: Path | None = None) -> int:
     """Inside a write transaction: delete the oldest rows (ids below ``below_id``) until the log fits ``max_bytes``."""
+    if path is not None and _on_disk(path) <= max_bytes:
+        return 0  # far below the cap, as nearly always: no need to count pages
     used = used_bytes(conn)
     if used <= max_bytes:
         return 0
@@ -228,7 +240,7 @@ def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None,
             )
             if older_than is not None:
                 conn.execute(f"DELETE FROM {TABLE} WHERE ts < ?", (older_than,))
-            trimmed = _trim(conn, max_bytes, int(cur.lastrowid or 0)) if max_bytes else 0
+            trimmed = _trim(conn, max_bytes, int(cur.lastrowid or 0), path) if max_bytes else 0
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
