@@ -93,7 +93,7 @@ class Assistant:
 
         from assistant.answer.pipeline import ask
         from assistant.answer.spelling import load_english
-        from assistant.answer.understand import load_lexicon
+        from assistant.answer.heads import load_lexicon
         from assistant.audit.redact import load_phone_metadata
 
         with self._warm_lock:

@@ -384,7 +384,7 @@ def test_a_later_part_points_back_at_a_thing_the_corpus_never_names(corpus_index
     ("What are the mitigating factors?", None),
 ])
 def test_the_noun_a_wh_question_asks_for_is_read(question, head):
-    from assistant.answer.understand import asked_head
+    from assistant.answer.heads import asked_head
 
     assert asked_head(question) == head
 
@@ -509,3 +509,28 @@ def test_a_date_of_a_later_act_on_an_event_is_not_a_wrong_date_for_the_event(cor
     assert later.understood.premise is None and not later.premise_corrected
     wrong = ask(corpus_index, corpus_settings, "Why did the Ohio court enjoin the guidelines in July 2022?")
     assert wrong.understood.premise == "wrong_date_ohio_injunction" and wrong.premise_corrected
+
+
+@pytest.mark.parametrize("question", ["What stops ICE from deporting a veteran?", "What makes someone a public safety priority?"])
+def test_what_as_the_subject_of_a_verb_asks_for_no_noun_and_is_answered(corpus_index, corpus_settings, question):
+    from assistant.answer.heads import asked_head
+
+    assert asked_head(question) is None
+    assert not ask(corpus_index, corpus_settings, question).refused
+
+
+def test_the_arrest_date_after_a_conviction_date_sets_the_status(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "My cousin was convicted in 2019 and was arrested by ICE in August 2022. Did the "
+                                                "guidelines apply to his arrest?")
+    assert answer.status.state == "vacated"
+
+
+def test_the_end_of_a_month_is_no_later_act(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Why did the Ohio court enjoin the guidelines at the end of July 2022?")
+    assert answer.understood.premise == "wrong_date_ohio_injunction" and answer.premise_corrected
+
+
+def test_a_plural_after_which_is_a_thing_not_a_verb(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Which cryptocurrencies does ICE accept for bond?")
+    assert answer.refused and "never name" in (answer.understood.unanswerable_reason or "")
+    assert ask_kind("Would being charged for possession count against me?")[0] == "counts"

@@ -169,12 +169,13 @@ def _names_a_thing(word: str, index: Index) -> bool:
     return not any((tokenize(n) or [""])[0] in index.vocabulary for n in nouns)
 
 
-_SUBJECT_VERB = re.compile(r"\b(?:ice|dhs|cbp|uscis|he|she|it|they|someone|somebody|officers?|agents?|who|that|which)\s+"
+_SUBJECT_VERB = re.compile(r"\b(?:ice|dhs|cbp|uscis|he|she|it|they|someone|somebody|officers?|agents?|who)\s+"
                            r"(?:still\s+|also\s+|ever\s+|then\s+)?([a-z]+(?:s|ed))\b", re.I)
 """A word right after its subject ("ICE keeps", "someone kept") is its verb, whatever noun the lexicon also knows."""
 
 
 def _verbs_of(clause: str) -> set[str]:
+    """The words of the clause that follow their subject ("whether ICE keeps someone": keeps)."""
     return {m.group(1).lower() for m in _SUBJECT_VERB.finditer(clause)}
 
 

@@ -112,7 +112,7 @@ def _most_specific(question: str, rows: list[Premise] | tuple[Premise, ...]) -> 
 
 
 _LATER_ACT = re.compile(r"\b(revers\w*|stay(ed|s)?|lift\w*|dissolv\w*|dismiss\w*|overturn\w*|affirm\w*|upheld|uphold\w*|"
-                        r"set aside|threw out|refus\w*|denied|den(y|ies)|appeal\w*|challeng\w*|end(ed|s)?)\b", re.I)
+                        r"set aside|threw out|refus\w*|denied|den(y|ies)|appeal\w*|challeng\w*|ended)\b", re.I)
 """An act on the event between it and the date ("in July 2022 when it reversed the Ohio injunction"): the date is the
 act's, not the event's."""
 
@@ -178,6 +178,7 @@ def load_premises(corpus_dir: Path) -> Premises:
     try:
         st = os.stat(path)
     except OSError:
+        _RESOLVED.pop(key, None)  # resolved again next time: a folder swapped or linked anew
         return Premises((), (), ())
     if not stat.S_ISREG(st.st_mode):
         return Premises((), (), ())

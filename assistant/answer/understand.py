@@ -22,6 +22,7 @@ from assistant.types import AskKind, StatusEvent, Understood
 
 from .dates import dates_named
 from .premises import Premises, asked_premise, dated_premise, find_premise
+from .heads import asked_head
 from .spelling import correct
 
 # --- the kinds of ask (closed-class cues, checked in this order) ------------------------------------
@@ -49,7 +50,7 @@ ASK_CUES: list[tuple[AskKind, str | None, re.Pattern[str]]] = [
                                   r"|\b(which|what) (kinds? of |types? of )?(documents?|papers|proof|evidence)\b.{0,50}"
                                   r"\b(accept\w*|submit\w*|bring|provide|prove|show)\b|\b(accepted|acceptable|counts?) as proof\b", re.I)),
     ("amount", "fee", re.compile(r"\bhow much (money|does (it|this|that|one) cost|is (it|the|a)\b|will (it|this) cost|do(es)? (i|we|they|you|he|she|my \w+) (have to )?(pay|owe|need))\b|\b(fees?|costs?|price|dollars?|\$\s?\d)\b|\bpay (for|to)\b"
-                                 r"|\b(charge[sd]?|charging) (for|to|a fee|money|anything)\b|\bhow much\b.{0,30}\bcharge", re.I)),
+                                 r"|\b(charges?|charging) (for|to|a fee|money|anything)\b|\bhow much\b.{0,30}\bcharge", re.I)),
     ("amount", "penalty", re.compile(r"\b(penalt(y|ies)|punish\w*|sanctions?|jail time|prison time|fined|fines)\b|\bwhat happens (to (an? )?(officer|agent)s?|if (an? )?(officer|agent))\b", re.I)),
     ("procedure", None, re.compile(
         rf"\bhow (do|can|could|should|would|might|does|did) {_WHO}\b(?! (know|tell)\b)|(^\s*|\b(tell|show|teach|explain to) (me|us) )how to\b|\b(steps?|process) (to|for) (apply|request|file|get|obtain|appeal|submit|report)\w*\b"
@@ -237,7 +238,8 @@ def ask_clause(question: str) -> str:
     asked = [p for p in pieces if p.rstrip().endswith("?")]
     clause = asked[-1] if asked else question
     breaks = list(_WH_AFTER_COMMA.finditer(clause))
-    if breaks and len(clause[breaks[-1].end():].split()) >= 4 and not _CONFIRMATION.match(clause[breaks[-1].end():]):
+    tag = breaks and _CONFIRMATION.match(clause[breaks[-1].end():]) and re.match(r"^\s*(what|which|when|who|where|how)", clause, re.I)
+    if breaks and len(clause[breaks[-1].end():].split()) >= 4 and not tag:
         clause = clause[breaks[-1].end():]
     return clause.strip()
 
@@ -292,78 +294,8 @@ def _other_act(text: str, vocabulary: frozenset[str]) -> bool:
     return False
 
 
-_AUX = frozenset("""do does did is are was were be been can could should would will may might must has have had shall
-that which who whom whose when where why how if whether to of in on at for from by with about under into than as
-and or but so then the a an""".split())
-_HEAD_WH = re.compile(
-    r"^\s*(?:so\s+|and\s+|but\s+)?(?:what|which)\s+(?:(?:kinds?|types?|sorts?|forms?) of\s+)?(?P<np>[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})", re.I)
-_HEAD_COPULA = re.compile(
-    r"^\s*(?:so\s+|and\s+|but\s+)?(?:what|which)\s+(?:is|was|are|were)\s+(?:(?:the|a|an|his|her|its|their|this|that)\s+|"
-    r"(?:[\w.-]+\s+){0,3}?[\w.-]+'s\s+)(?P<np>[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})", re.I)
-FRAME_HEADS = frozenset("""
-date dates day days year years month months time times deadline name names number numbers amount amounts percentage
-person persons people official officials judge judges justice justices court courts agency agencies office offices
-department departments document documents memo memos memorandum memoranda guideline guidelines case cases state states
-law laws rule rules lawsuit lawsuits order orders circuit policy policies kind kinds type types sort sorts thing things
-way ways part parts role difference differences purpose point happen happened change changes priority priorities factor
-factors category categories group groups one ones anything something everything lot lots bit first second third last next
-count counts weigh weighs work works go goes happen happens matter matters help helps hurt hurts other others status
-result results outcome outcomes effect effects impact consequence consequences upshot meaning significance situation
-story background history gist idea goal goals aim aims reason reasons basis ruling rulings decision decisions holding
-conclusion message takeaway summary content contents text wording language provision provisions section sections
-""".split())
-"""Nouns a wh-question asks with, not for: a date, a name, a court, a kind of thing (the fact kinds and the
-guidelines' own vocabulary of lists), which the fact and list checks read instead, and what any account of an
-event or a text gives (its result, its reason, its holding, its wording)."""
-
-
-def load_lexicon() -> None:
-    """Read lemminflect's lemma and inflection tables now (about 0.45 s), not in the first question that needs them."""
-    from lemminflect import getAllInflections, getAllLemmas
-
-    getAllLemmas("reasoning")
-    getAllInflections("reason")
-
-
-def asked_head(clause: str) -> str | None:
-    """The noun a what/which question asks for by name ("What reasoning did the court give?": reasoning; "What was
-    the title of the memo?": title; "What was Justice Alito's main argument?": argument), or None.
-
-    The head is the last word of the noun phrase after the question word (up to an auxiliary, a preposition or a
-    verb following a noun), when that word can be a noun; the frame's own words (a date, a name, a court, a kind
-    of thing, a factor or a priority) are no head: other checks read those.
-    """
-    from lemminflect import getAllLemmas
-
-    m = _HEAD_COPULA.match(clause) or _HEAD_WH.match(clause)
-    if m is None:
-        return None
-    head = None
-    words = m.group("np").lower().split()
-    phrase = words[: next((i for i, w in enumerate(words) if w in _AUX), len(words))]
-    if any(w in FRAME_HEADS or w[:-1] in FRAME_HEADS for w in phrase[1:]):
-        return None  # "what is the border security cut off date": a date, whatever nouns come first
-    for word in words:
-        if word in _AUX:
-            break
-        if word in FRAME_HEADS or word[:-1] in FRAME_HEADS:  # "mitigating factors": a noun of the frame, whatever else
-            head = word
-            continue
-        lemmas = getAllLemmas(word)
-        noun = not lemmas or bool(lemmas.get("NOUN") or lemmas.get("PROPN")) or word.endswith("ing")  # a gerund: "reasoning"
-        if head is not None and lemmas.get("VERB") and not word.endswith("ing"):
-            break  # "which federal agency takes custody": the verb after the noun ends the phrase
-        if noun:
-            head = word
-        elif head is not None:
-            break
-    if head is None or len(head) < 4 or head in FRAME_HEADS or head[:-1] in FRAME_HEADS:
-        return None
-    return head
-
-
 _NEW_REGIME = re.compile(r"\bnew (enforcement )?(priorit\w*|polic(y|ies)|rules|guidelines|guidance|memos?)\b"
-                         r"|\b(new|current|present|incoming|trump|next) administration\b", re.I)
+                         r"|\b(new|current|present|incoming) administration\b", re.I)
 _ABOUT_THE_MEMO = re.compile(r"\b(guidelines|memo|memorandum|mayorkas|2021|they|them|it)\b", re.I)
 _ENFORCEMENT_NOW = re.compile(r"\b(ice|dhs|cbp|enforcement|priorit\w*|administration|officers?|agents?|deport\w*|arrest\w*|"
                               r"remov\w*|polic(y|ies)|rules?|runs?|running|heads?|leads?|director|secretary|focus\w*|target\w*)\b", re.I)
@@ -396,11 +328,18 @@ _PERSON_EVENT = re.compile(r"\b(crossed|entered|arrived|came|moved|immigrated|ov
 pick-up is not among them: the guidelines' status on that day is what governed it."""
 
 
+_ENFORCEMENT_ACT = re.compile(r"\b(arrested|detained|picked up|stopped|caught|apprehended|deported|removed|taken into custody)\b", re.I)
+
+
 def is_case_date(text: str, date_text: str) -> bool:
     """Whether a date the question names dates something a person did ("crossed the border illegally in 2022"):
     a fact of the case, not the day whose status is asked."""
     at = text.find(date_text)
-    return at >= 0 and bool(_PERSON_EVENT.search(text[max(0, at - 45): at]))
+    if at < 0:
+        return False
+    before = text[max(0, at - 45): at]
+    acts = [(m.end(), True) for m in _PERSON_EVENT.finditer(before)] + [(m.end(), False) for m in _ENFORCEMENT_ACT.finditer(before)]
+    return bool(acts) and max(acts)[1]  # the nearest act dates it: "convicted in 2019 and arrested in March 2022"
 
 
 def is_case_question(text: str) -> bool:

@@ -231,12 +231,13 @@ def ingest(
             if meta.kind == USER_KIND and len(ps) > settings.ingest.max_passages:
                 raise over_limit(doc.source, "its number of passages", len(ps), settings.ingest.max_passages, "max_passages")
         passages = [p for _, _, ps in per_doc for p in ps]
+        sentence_owners, sentences = sentence_phrases(settings, per_doc)
         if previous is not None and previous_dir is not None and not rebuild:
             old = [(p.id, embed_text(p)) for p in store.read_passages(previous_dir)]
             same_decoys = store.read_phrases(previous_dir, "decoys").texts == decoy_topics(settings.paths.corpus_dir)
             same_store = previous.store == store.store_kind(settings)
             same_meta = [(e.doc_id, e.meta) for e in previous.documents] == [(d.doc_id, m) for d, m, _ in per_doc]
-            same_sentences = store.read_phrases(previous_dir, "sentences").texts == sentence_phrases(settings, per_doc)[1]
+            same_sentences = store.read_phrases(previous_dir, "sentences").texts == sentences
             if (old == [(p.id, embed_text(p)) for p in passages] and same_decoys and same_store and same_meta
                     and same_sentences):
                 datafolder.seal(settings.paths.data_dir)  # uploads, and files of older versions
@@ -268,8 +269,7 @@ def ingest(
         phrases = [k for p in passages for k in p.keywords]
         aliases = store.Phrases(owners=owners, texts=phrases, vectors=reuse.embed_documents(phrases))
         store.write_phrases(build_dir, "aliases", aliases)
-        owners, sentences = sentence_phrases(settings, per_doc)
-        store.write_phrases(build_dir, "sentences", store.Phrases(owners=owners, texts=sentences,
+        store.write_phrases(build_dir, "sentences", store.Phrases(owners=sentence_owners, texts=sentences,
                                                                  vectors=reuse.embed_documents(sentences)))
         name = store.collection_name(settings, build_id)
         vs = store.vectorstore(settings, build_dir, name, reuse, create=True)

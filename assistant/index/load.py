@@ -146,23 +146,18 @@ class Index(PassageSet):
 
     def alias_similarity(self, query_vector: list[float]) -> dict[str, float]:
         """For each passage with aliases, the best cosine similarity of one of its alias phrases."""
-        import numpy as np
-
-        if not self.alias_owners:
-            return {}
-        sims = self.alias_vectors @ self._query_array(query_vector)
-        best: dict[str, float] = {}
-        for owner, sim in zip(self.alias_owners, sims.tolist()):
-            if sim > best.get(owner, -1.0):
-                best[owner] = sim
-        return best
+        return self._best_of(self.alias_owners, self.alias_vectors, query_vector)
 
     def sentence_similarity(self, query_vector: list[float]) -> dict[str, float]:
         """For each passage whose sentences were embedded one by one, the best cosine similarity of one of them."""
-        if not self.sentence_owners:
+        return self._best_of(self.sentence_owners, self.sentence_vectors, query_vector)
+
+    def _best_of(self, owners: list[str], vectors: Any, query_vector: list[float]) -> dict[str, float]:
+        """For each owner of some rows of ``vectors``, the best cosine similarity of one of its rows to the query."""
+        if not owners:
             return {}
         best: dict[str, float] = {}
-        for owner, sim in zip(self.sentence_owners, (self.sentence_vectors @ self._query_array(query_vector)).tolist()):
+        for owner, sim in zip(owners, (vectors @ self._query_array(query_vector)).tolist()):
             if sim > best.get(owner, -1.0):
                 best[owner] = sim
         return best
