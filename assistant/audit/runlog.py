@@ -75,6 +75,22 @@ def _open(path: Path, write: bool) -> sqlite3.Connection:
     try:
         conn.row_factory = sqlite3.Row
         if write:
+            _set_up(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+SETUP_TRIES = 100
+"""Setting up a new log can meet another writer setting it up (SQLite answers 'locked' at once, without waiting,
+when two connections switch a new database to WAL): tried again every 50 ms, 5 s at most."""
+
+
+def _set_up(conn: sqlite3.Connection, path: Path) -> None:
+    """WAL, no fsync per commit, a bounded WAL, private files, and the table of this version."""
+    for attempt in range(SETUP_TRIES):
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash; see the module docstring
             conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")  # the WAL shrinks back after a checkpoint
@@ -83,10 +99,11 @@ def _open(path: Path, write: bool) -> sqlite3.Connection:
             have = {row["name"] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
             if not set(EXTRA_COLUMNS) <= have:
                 _migrate(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == SETUP_TRIES - 1:
+                raise
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -100,6 +117,7 @@ def connect(path: Path, write: bool = False) -> Iterator[sqlite3.Connection]:
 
 
 _WRITERS = threading.local()
+_SETUP_LOCK = threading.Lock()
 
 
 def _writer(path: Path) -> sqlite3.Connection:
@@ -118,7 +136,8 @@ def _writer(path: Path) -> sqlite3.Connection:
     if held is not None:
         cache.pop(key)
         held[0].close()
-    conn = _open(path, write=True)
+    with _SETUP_LOCK:  # threads of one process set a new log up one at a time
+        conn = _open(path, write=True)
     st = path.stat()
     cache[key] = (conn, (st.st_dev, st.st_ino))
     return conn
@@ -214,6 +233,19 @@ def _keep_open(path: Path) -> None:
                 _KEEPERS[key] = keeper
 
 
+def _begin(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, tried again when SQLite answers 'locked' at once instead of waiting (a writer setting a new log
+    up, or a snapshot another writer made stale): the busy timeout covers every other wait."""
+    for attempt in range(SETUP_TRIES):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == SETUP_TRIES - 1:
+                raise
+            time.sleep(0.05)
+
+
 def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None, max_bytes: int | None = None) -> int:
     """Append one row; in the same transaction, delete rows with ``ts`` before ``older_than``, then the oldest
     rows while the log holds more than ``max_bytes`` (never the row just written)."""
@@ -232,7 +264,7 @@ def insert(data_dir: Path, row: dict[str, Any], older_than: float | None = None,
     path = log_path(data_dir)
     try:
         conn = _writer(path)
-        conn.execute("BEGIN IMMEDIATE")
+        _begin(conn)
         try:
             cur = conn.execute(
                 f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
