@@ -281,7 +281,7 @@ def ask_kind(text: str) -> tuple[AskKind, str | None]:
 _MEMO_SAYS = re.compile(r"\b(memo|memorandum|guidelines|mayorkas)\b.{0,20}\b(say|says|said|state|states|stated|mention\w*|estimate\w*|"
                         r"cite\w*|put|puts|give|gives)\b|\baccording to the (memo|guidelines)\b", re.I)
 """The count asked for is one the memo itself gives, not a statistic of the world."""
-_NAMED_ACT = re.compile(r"\b(?:in|under|by|through|of) the ((?:[A-Z][\w'-]*\s+(?:(?:with|of|for|and|on)\s+)?){1,6})(Act|Code|Convention)\b")
+_NAMED_ACT = re.compile(r"\b(?:[Ii]n|[Uu]nder|[Bb]y|[Tt]hrough|[Oo]f|[Tt]he) (?:the )?((?:[A-Z][\w'-]*\s+(?:(?:with|of|for|and|on)\s+)?){1,6})(Act|Code|Convention)\b")
 
 
 def _other_act(text: str, vocabulary: frozenset[str]) -> bool:
