@@ -543,3 +543,8 @@ def test_a_plural_after_which_is_a_thing_not_a_verb(corpus_index, corpus_setting
 def test_an_act_the_corpus_never_names_is_other_law_wherever_the_question_names_it(corpus_index, corpus_settings, question):
     answer = ask(corpus_index, corpus_settings, question)
     assert answer.understood.ask == "definition" and answer.refused
+
+
+def test_a_nationality_taken_for_granted_as_a_target_is_corrected(corpus_index, corpus_settings):
+    answer = ask(corpus_index, corpus_settings, "Which nationalities did the Mayorkas memo tell ICE to go after first?")
+    assert answer.premise_corrected and answer.answer.startswith(PREMISE) and "civil_rights" in anchors(answer)
