@@ -548,3 +548,4 @@ def test_an_act_the_corpus_never_names_is_other_law_wherever_the_question_names_
 def test_a_nationality_taken_for_granted_as_a_target_is_corrected(corpus_index, corpus_settings):
     answer = ask(corpus_index, corpus_settings, "Which nationalities did the Mayorkas memo tell ICE to go after first?")
     assert answer.premise_corrected and answer.answer.startswith(PREMISE) and "civil_rights" in anchors(answer)
+    assert any("national origin" in c.quote for c in answer.citations)  # the sentence about the trait asked of

@@ -80,6 +80,18 @@ def _root(token: str) -> str:
     return token
 
 
+_STEM = 7
+"""Longer words that share their first seven letters are one word for the focus ("nationalities" and "national",
+"protections" and "protected"): the light stemmer leaves such pairs apart."""
+
+
+def _matched(root: str, words: set[str], stems: set[str]) -> str | None:
+    """The focus word a sentence's word stands for (None when it stands for none)."""
+    if root in words:
+        return root
+    return root[:_STEM] if len(root) > _STEM and root[:_STEM] in stems else None
+
+
 def focused(index: PassageSet, passage: Passage, focus: list[str], limit: int, floor: float = 0.0) -> list[tuple[int, int]]:
     """The sentences of ``passage`` that speak to the focus words, best first in document order (at most ``limit``).
 
@@ -91,9 +103,10 @@ def focused(index: PassageSet, passage: Passage, focus: list[str], limit: int, f
         return []
     text = index.texts[passage.doc_id]
     words = {_root(w) for w in focus}
+    stems = {w[:_STEM] for w in words if len(w) > _STEM}
     scores = []
     for i, (s, e) in enumerate(spans):
-        found = words & {_root(t) for t in tokenize(text[s:e])}
+        found = {_matched(r, words, stems) for r in map(_root, tokenize(text[s:e]))} - {None}
         scores.append((len(found) + (0.25 if i == 0 else 0.0), i))
     best = max(score for score, _ in scores)
     if best < 1.0:
