@@ -351,6 +351,9 @@ def test_chat_spellings_are_read_as_the_words_they_stand_for(corpus_index, corpu
 @pytest.mark.parametrize("question", [
     "Can a worker sue under the Fair Labor Standards Act if ICE was called on him?",
     "Is a mental condition defined as in the Americans with Disabilities Act?",
+    # wherever the question names the Act, not only after "in/under/by the"
+    "Does the Laken Riley Act now let states sue DHS over decisions like the ones the Mayorkas guidelines covered?",
+    "Is 'disability' in the condition factor defined the way the Americans with Disabilities Act defines it?",
 ])
 def test_a_question_under_a_named_act_the_corpus_never_names_is_another_laws_rule(corpus_index, corpus_settings, question):
     answer = ask(corpus_index, corpus_settings, question)
@@ -534,15 +537,6 @@ def test_a_plural_after_which_is_a_thing_not_a_verb(corpus_index, corpus_setting
     answer = ask(corpus_index, corpus_settings, "Which cryptocurrencies does ICE accept for bond?")
     assert answer.refused and "never name" in (answer.understood.unanswerable_reason or "")
     assert ask_kind("Would being charged for possession count against me?")[0] == "counts"
-
-
-@pytest.mark.parametrize("question", [
-    "Does the Laken Riley Act now let states sue DHS over decisions like the ones the Mayorkas guidelines covered?",
-    "Is 'disability' in the condition factor defined the way the Americans with Disabilities Act defines it?",
-])
-def test_an_act_the_corpus_never_names_is_other_law_wherever_the_question_names_it(corpus_index, corpus_settings, question):
-    answer = ask(corpus_index, corpus_settings, question)
-    assert answer.understood.ask == "definition" and answer.refused
 
 
 def test_a_nationality_taken_for_granted_as_a_target_is_corrected(corpus_index, corpus_settings):

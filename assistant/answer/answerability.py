@@ -197,18 +197,27 @@ _WHY = re.compile(r"^\s*(why|how come)\b", re.I)
 so is a yes/no question whether something counts ("Is that considered?"): the guidelines' own kind of question."""
 
 
+def _model_can_matter(frame: Understood) -> bool:
+    """Whether the ask model's reading could change the answer: not for a status, a comparison, a case, a premise
+    (taken for granted or asked about), nor for the guidelines' own kinds of question (a why-question, a yes/no
+    "does it count" question, a named list). ``read_ask`` consults the model only where this holds, so a reading
+    in the frame is one ``unanswerable`` may act on."""
+    if frame.ask in ("status", "comparison") or frame.case_question or frame.premise or frame.premise_asked:
+        return False
+    clause = clause_of(frame)
+    return not (_WHY.match(clause) or (frame.ask == "counts" and is_polar(clause))
+                or (frame.ask == "list" and list_group_name(clause) is not None))
+
+
 def read_ask(index: Index, frame: Understood, vector: list[float] | None) -> AskReading | None:
     """The ask model's reading of a question (None where it is not consulted: a status, a comparison, a case,
     a premise, a why-question, a yes/no "does it count" question, a named list, or an index built by another
     embedding model than the model's)."""
     from .askmodel import ask_model_for
 
-    if vector is None or frame.ask in ("status", "comparison") or frame.case_question or frame.premise or frame.premise_asked:
+    if vector is None or not _model_can_matter(frame):
         return None
     clause = clause_of(frame)
-    if _WHY.match(clause) or (frame.ask == "counts" and is_polar(clause)) or (
-            frame.ask == "list" and list_group_name(clause) is not None):
-        return None  # asks the guidelines' own kind of question: the reading could change nothing
     model = ask_model_for(index.embedder.model_id)
     if model is None:
         return None
@@ -347,11 +356,9 @@ def unanswerable(index: Index, settings: Settings, frame: Understood, results: l
     if frame.ask in ALWAYS_REFUSED and not frame.number_ask and not any(frame.ask in u.asks for u in units):
         return REFUSED_ASKS[frame.ask]
     reading = frame.ask_model
-    if (reading is not None and settings.answer.ask_model_min < 1.0 and reading.probability >= settings.answer.ask_model_min
-            and not frame.premise_asked  # "Is every felony an automatic priority?": a claim about the guidelines
-            and (frame.ask not in ALWAYS_REFUSED or frame.number_ask) and not listed
-            and not _WHY.match(clause_of(frame))
-            and not (frame.ask == "counts" and is_polar(clause_of(frame)))
+    if (reading is not None and _model_can_matter(frame)  # a reading exists only where it can matter (read_ask)
+            and settings.answer.ask_model_min < 1.0 and reading.probability >= settings.answer.ask_model_min
+            and (frame.ask not in ALWAYS_REFUSED or frame.number_ask)
             and not any(reading.kind in u.asks for u in units) and not _spoken_of(index, frame, top)
             and top and top[0].passage.doc_id in index.bundled_ids()):  # a user's document may hold procedures
         return f"{REFUSED_ASKS[reading.kind]} (as the ask model reads it, p = {reading.probability:.2f})"
